@@ -1,0 +1,5 @@
+"""``python -m openbid`` runs the ``openbid`` command."""
+
+from openbid.cli import main
+
+main()

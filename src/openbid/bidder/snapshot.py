@@ -1,0 +1,32 @@
+"""One immutable, compiled catalog: what a request is bid against. Swapped whole, never edited."""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+import msgspec
+
+from openbid.catalog.model import Catalog
+from openbid.pricing.currency import CurrencyTable
+from openbid.targeting.index import TargetingIndex
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSnapshot:
+    """The targeting index and currency table built from one catalog version."""
+
+    index: TargetingIndex
+    currencies: CurrencyTable
+    version: str
+    compiled_at: float
+
+
+def compile_catalog(catalog: Catalog, default_seat: str) -> CatalogSnapshot:
+    """Compile a validated catalog; the version is a digest of its content."""
+    digest = hashlib.sha256(msgspec.json.encode(catalog)).hexdigest()[:12]
+    return CatalogSnapshot(
+        index=TargetingIndex(catalog, default_seat),
+        currencies=CurrencyTable(catalog.currency, catalog.currency_rates),
+        version=digest,
+        compiled_at=time.time(),
+    )

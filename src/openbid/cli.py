@@ -1,0 +1,29 @@
+"""The ``openbid`` command: one entry point, one sub-command per job."""
+
+import typer
+
+from openbid import __version__
+from openbid.commands import catalog_cmd, demo_cmd, exchange_cmd, serve_cmd
+
+app = typer.Typer(
+    name="openbid",
+    help="An OpenRTB 2.6 demand-side platform bidder.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("serve")(serve_cmd.serve)
+app.command("demo")(demo_cmd.demo)
+app.add_typer(catalog_cmd.app, name="catalog")
+app.add_typer(exchange_cmd.app, name="exchange")
+
+
+@app.command("version")
+def version() -> None:
+    """Print openbid's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

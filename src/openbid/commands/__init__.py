@@ -1,0 +1,1 @@
+"""The sub-commands of ``openbid``, one module each."""

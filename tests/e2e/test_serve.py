@@ -1,0 +1,125 @@
+"""`openbid serve` as a process: the bid endpoint's HTTP contract and the health checks."""
+
+import gzip
+import http.client
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from openbid.exchange.bidder_process import LOOPBACK, BidderProcess
+
+pytestmark = pytest.mark.e2e
+REQUEST = (
+    Path(__file__).parents[1] / "fixtures/openrtb/bid-request/2.6/simple-banner.json"
+).read_bytes()
+
+
+def _post(
+    process: BidderProcess, body: bytes, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection(LOOPBACK, process.port, timeout=5)
+    try:
+        conn.request("POST", "/openrtb2/bid", body=body, headers=headers or {})
+        answer = conn.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    finally:
+        conn.close()
+
+
+def test_bid(bidder_process: BidderProcess) -> None:
+    status, headers, body = _post(bidder_process, REQUEST, {"x-openrtb-version": "2.5"})
+    assert status == 200
+    assert headers["content-type"] == "application/json"
+    assert headers["x-openrtb-version"] == "2.5"
+    assert json.loads(body)["seatbid"][0]["bid"][0]["impid"] == "1"
+
+
+def test_no_bid_is_204_with_the_version(bidder_process: BidderProcess) -> None:
+    request = json.loads(REQUEST)
+    request["imp"][0]["bidfloor"] = 500
+    status, headers, body = _post(bidder_process, json.dumps(request).encode())
+    assert (status, body) == (204, b"")
+    assert headers["x-openrtb-version"] == "2.6"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "not JSON"),
+        (b'{"imp": [{"id": "1"}]}', "missing field `id`"),
+        (b'{"id": "x"}', "missing field `imp`"),
+        (b'{"id": "x", "imp": []}', "empty `imp`"),
+        (b'{"id": "x", "imp": [{"id": "1", "bidfloor": "high"}]}', "expected `float`"),
+    ],
+)
+def test_malformed_requests_get_400_with_a_reason(
+    bidder_process: BidderProcess, body: bytes, reason: str
+) -> None:
+    status, _, answer = _post(bidder_process, body)
+    assert status == 400
+    assert reason in json.loads(answer)["reason"]
+
+
+def test_gzip_both_ways(bidder_process: BidderProcess) -> None:
+    status, headers, body = _post(
+        bidder_process,
+        gzip.compress(REQUEST),
+        {"Content-Encoding": "gzip", "Accept-Encoding": "gzip"},
+    )
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert json.loads(gzip.decompress(body))["id"] == json.loads(REQUEST)["id"]
+
+
+def test_oversize_body_is_413(bidder_process: BidderProcess) -> None:
+    status, _, _ = _post(bidder_process, b"{" + b" " * (300 * 1024) + b"}")
+    assert status == 413
+
+
+def test_keep_alive_serves_many_requests_on_one_connection(bidder_process: BidderProcess) -> None:
+    conn = http.client.HTTPConnection(LOOPBACK, bidder_process.port, timeout=5)
+    try:
+        conn.connect()
+        local = conn.sock.getsockname() if conn.sock else None
+        for _ in range(20):
+            conn.request("POST", "/openrtb2/bid", body=REQUEST)
+            assert conn.getresponse().read()
+        assert conn.sock is not None
+        assert conn.sock.getsockname() == local
+    finally:
+        conn.close()
+
+
+def test_health_and_readiness(bidder_process: BidderProcess) -> None:
+    conn = http.client.HTTPConnection(LOOPBACK, bidder_process.port, timeout=5)
+    try:
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().read() == b'{"status":"alive"}'
+        conn.request("GET", "/readyz")
+        answer = conn.getresponse()
+        ready = json.loads(answer.read())
+        assert answer.status == 200
+        assert ready["status"] == "ready"
+        assert len(ready["catalog"]) == 12
+        conn.request("GET", "/openrtb2/bid")
+        answer = conn.getresponse()
+        answer.read()
+        assert answer.status == 405
+        conn.request("GET", "/nope")
+        answer = conn.getresponse()
+        answer.read()
+        assert answer.status == 404
+    finally:
+        conn.close()
+
+
+def test_sigterm_drains_and_exits_cleanly() -> None:
+    process = BidderProcess().start()
+    idle = socket.create_connection((LOOPBACK, process.port))
+    try:
+        assert process.stop(timeout=10) == 0
+        assert idle.recv(1) == b""  # the idle keep-alive connection was closed, not left hanging
+    finally:
+        idle.close()

@@ -1,0 +1,53 @@
+"""serve_forever in a child process: ready callback, SIGTERM → on_stop → drain → return."""
+
+import http.client
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent(
+    """
+    from openbid.server.http import HttpLimits, HttpResponse
+    from openbid.server.listener import serve_forever
+
+    def hello(request):
+        return HttpResponse(200, b"hello " + request.method.encode())
+
+    serve_forever(
+        {"/hello": {"GET": hello}},
+        "127.0.0.1",
+        0,
+        HttpLimits(sweep_interval=0.05),
+        on_ready=lambda server: print("ready", server.port, flush=True),
+        on_stop=lambda: print("stopping", flush=True),
+        drain_timeout=2.0,
+    )
+    print("returned", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_forever_drains_and_returns_on_signal(sig: signal.Signals) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        word, port = child.stdout.readline().split()
+        assert word == "ready"
+        conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
+        conn.request("GET", "/hello")
+        assert conn.getresponse().read() == b"hello GET"
+        child.send_signal(sig)
+        out, err = child.communicate(timeout=10)
+        assert child.returncode == 0, err
+        assert out.split() == ["stopping", "returned"]
+        conn.close()
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
