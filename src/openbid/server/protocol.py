@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 _IDLE = 0  # between requests: keepalive_timeout since the last response
 _HEAD = 1  # request line / headers arriving: header_timeout since the first byte
 _BODY = 2  # body arriving: body_timeout since the headers completed
+_CLOSING = 3  # closed by us, flushing the last answer: body_timeout since the close
 
 _STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
@@ -163,7 +164,6 @@ class HttpProtocol(asyncio.Protocol):
         "_arrival",
         "_body_size",
         "_chunks",
-        "_closing",
         "_gzip",
         "_head_partial",
         "_head_size",
@@ -184,9 +184,9 @@ class HttpProtocol(asyncio.Protocol):
         self._state = state
         self._limits = state.limits
         self._parser = HttpRequestParser(self)
-        self._transport: asyncio.Transport | None = None
+        self._transport: asyncio.Transport  # set by connection_made, before any other callback
         self._phase = _IDLE
-        self._since = state.now  # start of the current IDLE or BODY phase (coarse clock)
+        self._since = state.now  # start of an IDLE, BODY or CLOSING phase (coarse clock)
         self._arrival = 0.0  # start of the current request (precise clock)
         self._url = b""
         self._headers: dict[bytes, bytes] = {}
@@ -196,7 +196,6 @@ class HttpProtocol(asyncio.Protocol):
         self._head_partial = 0  # bytes of reads that fell wholly inside the header section
         self._started = False  # a request began during the current read
         self._gzip = False
-        self._closing = False
         self._write_paused = False
         self._held: memoryview | None = None  # input not parsed yet because writing is paused
 
@@ -212,7 +211,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the connection; wake a pending drain when it was the last one."""
-        self._closing = True
+        self._phase = _CLOSING
         state = self._state
         state.connections.discard(self)
         if state.draining and not state.connections:
@@ -228,7 +227,7 @@ class HttpProtocol(asyncio.Protocol):
         try:
             self._parser.feed_data(data)
         except (HttpParserError, HttpParserUpgrade):
-            if not self._closing:
+            if self._phase != _CLOSING:
                 self._fail(400)
             return
         if continued and self._phase == _HEAD and not self._started:
@@ -243,7 +242,7 @@ class HttpProtocol(asyncio.Protocol):
     def pause_writing(self) -> None:
         """Stop reading (and parsing) while the client is not reading our answers."""
         self._write_paused = True
-        if not self._closing and self._transport is not None:
+        if self._phase != _CLOSING:
             self._transport.pause_reading()
 
     def resume_writing(self) -> None:
@@ -253,12 +252,12 @@ class HttpProtocol(asyncio.Protocol):
         if held is not None:
             self._held = None
             self._feed_slices(held)
-        if not self._write_paused and not self._closing and self._transport is not None:
+        if not self._write_paused and self._phase != _CLOSING:
             self._transport.resume_reading()
 
     def _feed_slices(self, view: memoryview) -> None:
         """Parse a large read a slice at a time; hold the rest back while writing is paused."""
-        while view and not self._closing:
+        while view and self._phase != _CLOSING:
             if self._write_paused:
                 self._held = view
                 return
@@ -269,7 +268,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         """A request's first byte: take its arrival time and reset per-request state."""
-        if self._closing:
+        if self._phase == _CLOSING:
             raise _AbortError
         self._arrival = time.monotonic()
         self._phase = _HEAD
@@ -308,6 +307,9 @@ class HttpProtocol(asyncio.Protocol):
         if parser.should_upgrade():
             self._reject(400)
         headers = self._headers
+        coding = headers.get(b"transfer-encoding")
+        if coding is not None and coding.strip().lower() != b"chunked":
+            self._reject(400)  # llhttp passes e.g. "gzip, chunked" through undecoded
         length = headers.get(b"content-length")
         if length is not None and int(length) > self._limits.max_body_bytes:
             self._reject(413)
@@ -323,7 +325,6 @@ class HttpProtocol(asyncio.Protocol):
             expect is not None
             and expect.lower() == b"100-continue"
             and parser.get_http_version() != "1.0"
-            and self._transport is not None
         ):
             self._transport.write(_CONTINUE)
 
@@ -400,8 +401,7 @@ class HttpProtocol(asyncio.Protocol):
         self, response: HttpResponse, keep: bool, head: bool, accept: bytes | None
     ) -> None:
         """Write the whole response (head and body) with a single transport write."""
-        transport = self._transport
-        if transport is None or self._closing:
+        if self._phase == _CLOSING:
             return
         status = response.status
         body = response.body
@@ -430,7 +430,7 @@ class HttpProtocol(asyncio.Protocol):
             parts.append(_END_KEEP)
         if body and not head:
             parts.append(body)
-        transport.write(b"".join(parts))
+        self._transport.write(b"".join(parts))
 
     def _reject(self, status: int) -> NoReturn:
         """From a parser callback: answer `status`, close, and stop parsing."""
@@ -444,36 +444,32 @@ class HttpProtocol(asyncio.Protocol):
 
     def _close(self) -> None:
         """Close after flushing what was written; no more requests are read."""
-        self._closing = True
-        if self._transport is not None:
-            self._transport.close()
+        self._phase = _CLOSING
+        self._since = self._state.now
+        self._transport.close()
 
     def check_timeout(self, now: float) -> None:
         """Called by the sweep: close the connection if its current phase is overdue."""
-        if self._closing:
-            return
         limits = self._limits
         phase = self._phase
         if phase == _IDLE:
             expired = now - self._since > limits.keepalive_timeout
         elif phase == _HEAD:
             expired = now - self._arrival > limits.header_timeout
-        else:
+        else:  # receiving a body, or flushing the answer before a close
             expired = now - self._since > limits.body_timeout
         if expired:
             self.abort()
 
     def close_if_idle(self) -> None:
         """Close now if between requests; otherwise the current response closes it (draining)."""
-        if self._phase == _IDLE and not self._closing:
+        if self._phase == _IDLE:
             self._close()
 
     def abort(self) -> None:
         """Close now; drop unsent output if the client is not reading it."""
+        self._phase = _CLOSING
         transport = self._transport
-        self._closing = True
-        if transport is None:
-            return
         if transport.get_write_buffer_size():
             transport.abort()
         else:

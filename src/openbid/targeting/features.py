@@ -1,11 +1,13 @@
 """What targeting looks at in a bid request, extracted once per request in normalised form."""
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import pycountry
 
 from openbid.openrtb.model import BidRequest, Imp
 
+DOMAIN_CACHE_SIZE = 65_536
 _ALPHA2_TO_ALPHA3 = {country.alpha_2: country.alpha_3 for country in pycountry.countries}
 
 
@@ -16,6 +18,12 @@ def normalize_domain(domain: str) -> str:
         host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
     host = host.partition(":")[0]
     return host.removeprefix("www.")
+
+
+@lru_cache(maxsize=DOMAIN_CACHE_SIZE)
+def site_domains(raw: str) -> tuple[str, ...]:
+    """The normalised suffixes of a request's site domain or page URL; cached, as sites repeat."""
+    return domain_suffixes(normalize_domain(raw))
 
 
 def domain_suffixes(domain: str) -> tuple[str, ...]:
@@ -65,7 +73,7 @@ def request_features(request: BidRequest) -> RequestFeatures:
         inventory = "site"
         raw = site.domain or site.page
         if raw:
-            domains = domain_suffixes(normalize_domain(raw))
+            domains = site_domains(raw)
     elif app is not None:
         inventory = "app"
         if app.bundle:

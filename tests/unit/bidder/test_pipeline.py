@@ -12,7 +12,7 @@ from openbid.bidder.reasons import NoBid
 from openbid.bidder.snapshot import compile_catalog
 from openbid.catalog.load import load_catalog
 from openbid.notices.signing import SigningKeys
-from openbid.notices.urls import WIN, signed_query, signing_message
+from openbid.notices.urls import WIN, signed_query, verify_notice
 from openbid.openrtb.model import BidRequest
 from openbid.openrtb.nobid import NoBidReason
 
@@ -97,7 +97,7 @@ def test_response_fields() -> None:
     )
     a, b, i, li, c = (params[name] for name in ("a", "b", "i", "l", "c"))
     query = signed_query(a, b, i, li, c, int(params["bp"]), params["cur"], int(params["t"]), "t")
-    assert KEYS.verify("t", signing_message(WIN, query), params["s"])
+    assert verify_notice(KEYS, WIN, query, "t", params["s"])
 
 
 def test_advertiser_seats_group_bids() -> None:

@@ -1,33 +1,43 @@
-"""Notice URLs carry an HMAC signature that verifies only for the same kind and fields."""
+"""Notice URLs carry HMAC tags that verify only for the same kind, fields and listed key."""
 
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from openbid.notices.signing import SigningKeys
-from openbid.notices.urls import BILLING, LOSS, SIGNED_FIELDS, WIN, NoticeUrls, signed_query
-from openbid.notices.urls import signing_message as message
+from openbid.notices.urls import (
+    BILLING,
+    KINDS,
+    SIGNED_FIELDS,
+    WIN,
+    NoticeUrls,
+    signed_query,
+    verify_notice,
+)
 
 KEYS = SigningKeys.parse("k2:new-secret-0123456789,k1:old-secret-0123456789")
 
 
-def _query() -> str:
-    return signed_query("auction 1/&x", "bid1", "imp=1", "li-a", "cr-a", 1_500_000, "USD", 1, "k2")
+def _query(price: int = 1_500_000, key_id: str = "k2") -> str:
+    return signed_query("auction 1/&x", "bid1", "imp=1", "li-a", "cr-a", price, "USD", 1, key_id)
 
 
-def test_sign_and_verify() -> None:
-    signature = KEYS.sign(b"hello")
-    assert KEYS.verify("k2", b"hello", signature)
-    assert not KEYS.verify("k2", b"hellO", signature)
-    assert not KEYS.verify("k1", b"hello", signature)
-    assert not KEYS.verify("k9", b"hello", signature)
+def _params(url: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(url).query))
 
 
-def test_rotation_overlap() -> None:
-    old = SigningKeys.parse("k1:old-secret-0123456789")
-    rotated = SigningKeys.parse("k2:new-secret-0123456789,k1:old-secret-0123456789")
-    assert rotated.active_id == "k2"
-    assert rotated.verify("k1", b"m", old.sign(b"m"))
+def _rebuilt(params: dict[str, str]) -> str:
+    a, b, i, li, c = (params[name] for name in SIGNED_FIELDS[:5])
+    return signed_query(
+        a, b, i, li, c, int(params["bp"]), params["cur"], int(params["t"]), params["k"]
+    )
+
+
+def test_digest_per_key() -> None:
+    assert KEYS.digest(b"m") == KEYS.digest(b"m", "k2")
+    assert KEYS.digest(b"m", "k1") != KEYS.digest(b"m", "k2")
+    assert KEYS.digest(b"m", "k9") is None
+    assert KEYS.digest(b"m") != KEYS.digest(b"M")
 
 
 @pytest.mark.parametrize(
@@ -38,28 +48,39 @@ def test_bad_key_specs(spec: str) -> None:
         SigningKeys.parse(spec)
 
 
-def test_notice_urls_verify_per_kind() -> None:
-    nurl, burl, lurl = NoticeUrls("https://bid.example/", KEYS).urls(_query())
-    for url, kind in ((nurl, WIN), (burl, BILLING), (lurl, LOSS)):
+def test_notice_urls_verify_for_their_own_kind_only() -> None:
+    urls = NoticeUrls("https://bid.example/", KEYS).urls(_query())
+    for url, kind in zip(urls, KINDS, strict=True):
         parts = urlsplit(url)
         assert parts.path == f"/notice/{kind}"
-        params = dict(parse_qsl(parts.query))
-        assert params["p"] == "${AUCTION_PRICE}"
-        assert params["a"] == "auction 1/&x"
-        assert params["i"] == "imp=1"
-        a, b, i, li, c = (params[name] for name in SIGNED_FIELDS[:5])
-        rebuilt = signed_query(a, b, i, li, c, int(params["bp"]), params["cur"], int(params["t"]),
-                               params["k"])  # fmt: skip
-        assert KEYS.verify(params["k"], message(kind, rebuilt), params["s"])
-        other = BILLING if kind != BILLING else WIN
-        assert not KEYS.verify(params["k"], message(other, rebuilt), params["s"])
-    assert dict(parse_qsl(urlsplit(lurl).query))["r"] == "${AUCTION_LOSS}"
+        params = _params(url)
+        assert (params["a"], params["i"], params["p"]) == (
+            "auction 1/&x",
+            "imp=1",
+            "${AUCTION_PRICE}",
+        )
+        query = _rebuilt(params)
+        assert query == _query()
+        assert verify_notice(KEYS, kind, query, params["k"], params["s"])
+        for other in KINDS:
+            if other != kind:
+                assert not verify_notice(KEYS, other, query, params["k"], params["s"])
+    assert _params(urls[2])["r"] == "${AUCTION_LOSS}"
+    assert len({_params(url)["s"] for url in urls}) == 3
 
 
-def test_a_changed_price_breaks_the_signature() -> None:
+def test_tampered_fields_or_unknown_keys_fail() -> None:
     nurl, _, _ = NoticeUrls("https://bid.example", KEYS).urls(_query())
-    params = dict(parse_qsl(urlsplit(nurl).query))
-    forged = signed_query(
-        "auction 1/&x", "bid1", "imp=1", "li-a", "cr-a", 9_500_000, "USD", 1, "k2"
-    )
-    assert not KEYS.verify("k2", message(WIN, forged), params["s"])
+    tag = _params(nurl)["s"]
+    assert not verify_notice(KEYS, WIN, _query(price=9_500_000), "k2", tag)
+    assert not verify_notice(KEYS, WIN, _query(), "k9", tag)
+    assert not verify_notice(KEYS, WIN, _query(), "k2", tag[:-1] + ("0" if tag[-1] != "0" else "1"))
+
+
+def test_rotation_overlap() -> None:
+    old = SigningKeys.parse("k1:old-secret-0123456789")
+    issued = NoticeUrls("https://bid.example", old).urls(_query(key_id="k1"))
+    params = _params(issued[1])
+    assert verify_notice(KEYS, BILLING, _rebuilt(params), params["k"], params["s"])
+    retired = SigningKeys.parse("k3:newest-secret-0123456789")
+    assert not verify_notice(retired, BILLING, _rebuilt(params), params["k"], params["s"])

@@ -214,6 +214,18 @@ def test_body_and_keepalive_timeouts() -> None:
     assert transport.aborted
 
 
+def test_closing_connection_that_never_drains_is_aborted() -> None:
+    protocol, transport, state = connect(HttpLimits(body_timeout=2.0))
+    feed(protocol, b"BAD\r\n\r\n")
+    assert statuses(transport) == [400]
+    assert transport.closed
+    transport.buffered = 100  # our 400 is stuck in the buffer: the client does not read
+    protocol.check_timeout(state.now + 1.9)
+    assert not transport.aborted
+    protocol.check_timeout(state.now + 2.1)
+    assert transport.aborted
+
+
 def test_backpressure_pauses_reading_and_holds_parsed_input() -> None:
     protocol, transport, _ = connect(HttpLimits())
     request = b"GET / HTTP/1.1\r\n\r\n"

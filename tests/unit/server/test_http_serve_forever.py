@@ -1,5 +1,6 @@
-"""serve_forever in a child process: ready callback, SIGTERM → on_stop → drain → return."""
+"""serve_forever: in a child process, SIGTERM/SIGINT → on_stop → drain → return; loop choice."""
 
+import asyncio
 import http.client
 import signal
 import subprocess
@@ -7,6 +8,8 @@ import sys
 import textwrap
 
 import pytest
+
+from openbid.server import listener
 
 SCRIPT = textwrap.dedent(
     """
@@ -51,3 +54,11 @@ def test_serve_forever_drains_and_returns_on_signal(sig: signal.Signals) -> None
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+def test_loop_factory_falls_back_to_asyncio_without_uvloop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert listener._loop_factory() is not asyncio.new_event_loop
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # makes `import uvloop` fail
+    assert listener._loop_factory() is asyncio.new_event_loop

@@ -428,6 +428,9 @@ def test_wrong_method_gets_405_with_allow(
         b"GET /a b HTTP/1.1\r\n\r\n",
         b"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         b"GET /hello HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
     ],
 )
 def test_malformed_request_gets_400_and_close(
@@ -599,9 +602,7 @@ def test_client_not_reading_pipelined_answers_is_paused(
 
     async def buffered() -> int:
         (conn,) = server.server._state.connections
-        transport = conn._transport
-        assert transport is not None
-        return transport.get_write_buffer_size()
+        return conn._transport.get_write_buffer_size()
 
     # At most one 16 KiB slice of requests is answered past the high-water mark.
     assert server.run(buffered()) < (16 * 1024 // len(request) + 2) * len(big_body)
