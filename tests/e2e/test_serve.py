@@ -3,7 +3,11 @@
 import gzip
 import http.client
 import json
+import re
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +127,28 @@ def test_sigterm_drains_and_exits_cleanly() -> None:
         assert idle.recv(1) == b""  # the idle keep-alive connection was closed, not left hanging
     finally:
         idle.close()
+
+
+def test_ephemeral_port_is_logged_and_used_in_notice_urls(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "openbid", "serve", "--port", "0"], stdout=out, stderr=out
+        )
+    try:
+        port = 0
+        for _ in range(200):
+            found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read_text())
+            if found:
+                port = int(found[1])
+                break
+            time.sleep(0.05)
+        assert port > 0, log.read_text()
+        conn = http.client.HTTPConnection(LOOPBACK, port, timeout=5)
+        conn.request("POST", "/openrtb2/bid", body=REQUEST)
+        bid = json.loads(conn.getresponse().read())["seatbid"][0]["bid"][0]
+        conn.close()
+        assert bid["nurl"].startswith(f"http://127.0.0.1:{port}/notice/win?")
+    finally:
+        process.terminate()
+        assert process.wait(10) == 0

@@ -32,6 +32,10 @@ class Bidder:
         self._notices = NoticeUrls(config.notice_base_url, config.signing_keys)
         self._margin = config.network_margin_ms / 1000
 
+    def point_notices_at(self, base_url: str) -> None:
+        """Put ``base_url`` in notice URLs from now on (e.g. once an ephemeral port is known)."""
+        self._notices = NoticeUrls(base_url, self.config.signing_keys)
+
     def deadline(self, request: BidRequest, arrival: float) -> float:
         """Monotonic time by which the answer must leave: arrival + tmax - network margin."""
         tmax = request.tmax if request.tmax and request.tmax > 0 else self.config.default_tmax_ms

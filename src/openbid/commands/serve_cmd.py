@@ -121,6 +121,8 @@ def serve(
     limits = HttpLimits(max_body_bytes=max_body_kib * 1024)
 
     def ready(server: HttpServer) -> None:
+        if notice_url is None and port == 0:
+            bidder.point_notices_at(f"http://{public_host}:{server.port}")
         log.info(
             "listening on http://%s:%d (catalog %s, %d line items)",
             host,
