@@ -18,7 +18,7 @@ from openbid.bidder.snapshot import compile_catalog
 from openbid.catalog.load import parse_catalog
 from openbid.exchange.validate import bid_response_problems
 from openbid.notices.signing import SigningKeys
-from openbid.openrtb.codec import decode_request
+from openbid.openrtb.codec import decode_request, decode_response
 from openbid.pricing.money import micros_to_price
 
 CASES = Path(__file__).parent / "cases"
@@ -47,12 +47,13 @@ def test_case(path: Path) -> None:
 
     expected = case["expected"]
     if "nobid" in expected:
-        assert decision.response is None
+        assert decision.body is None
         assert decision.reason == expected["nobid"]
         return
     assert decision.reason is None, f"no bid: {decision.reason}"
-    assert decision.response is not None
-    currency = decision.response.cur
+    assert decision.body is not None
+    response = decode_response(decision.body)
+    currency = response.cur
     got = [
         {
             "impid": choice.imp.id,
@@ -66,7 +67,11 @@ def test_case(path: Path) -> None:
     ]
     assert got == expected["bids"]
     rates = {code: float(rate) for code, rate in catalog.currency_rates.items()}
-    assert bid_response_problems(request, decision.response, {**rates, "USD": 1.0}) == []
+    assert bid_response_problems(request, response, {**rates, "USD": 1.0}) == []
+    bids = [bid for seatbid in response.seatbid or () for bid in seatbid.bid or ()]
+    assert [(b.impid, b.crid, b.price, b.dealid) for b in bids] == [
+        (b["impid"], b["creative"], b["price"], b["deal"]) for b in expected["bids"]
+    ]
 
 
 def test_every_case_file_is_run() -> None:

@@ -6,18 +6,18 @@ import msgspec
 
 from openbid.bidder.config import BidderConfig
 from openbid.bidder.reasons import STAGE_RANK, NoBid
-from openbid.bidder.response import BidIds, build_response
+from openbid.bidder.response import BidIds, encode_bid_response
 from openbid.bidder.selection import Choice, RequestBlocks, select_for_imp
 from openbid.bidder.snapshot import CatalogSnapshot
 from openbid.notices.urls import NoticeUrls
-from openbid.openrtb.model import BidRequest, BidResponse
+from openbid.openrtb.model import BidRequest
 from openbid.targeting.features import request_features
 
 
 class Decision(msgspec.Struct, frozen=True, gc=False):
-    """What the bidder decided: a response with its choices, or why not."""
+    """What the bidder decided: the bid response's JSON with its choices, or why not."""
 
-    response: BidResponse | None
+    body: bytes | None
     choices: list[Choice]
     reason: NoBid | None
 
@@ -71,7 +71,13 @@ class Bidder:
             return Decision(None, [], NoBid.DEADLINE)
         if not choices:
             return Decision(None, [], reason)
-        response = build_response(
-            request, choices, currency, self._bid_ids, self._notices, int(wall)
+        body = encode_bid_response(
+            request.id,
+            choices,
+            snapshot.bid_fields,
+            currency,
+            self._bid_ids,
+            self._notices,
+            int(wall),
         )
-        return Decision(response, choices, None)
+        return Decision(body, choices, None)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from openbid.bidder.reasons import STAGE_RANK, NoBid
+from openbid.bidder.reasons import IMP_STAGES, STAGE_RANK, NoBid
 from openbid.catalog.model import MediaType
 from openbid.openrtb.model import Audio, BidRequest, Deal, Imp, Video
 from openbid.pricing.currency import DEFAULT_CURRENCY, CurrencyTable
@@ -108,6 +108,40 @@ def _floor(
     return currencies.convert(price_to_micros(amount), source, target, round_up=True)
 
 
+Offer = tuple[int, int, int | None, str | None]  # price in base, price, floor, deal id
+
+
+def _deal_offers(
+    item: CompiledLineItem,
+    deals: dict[str, Deal],
+    currencies: CurrencyTable,
+    currency: str,
+) -> list[Offer]:
+    """``(price in base, price, floor, deal id)`` for each of the item's deals on offer here."""
+    base = currencies.base
+    offers: list[Offer] = []
+    for deal_id, fixed in item.deal_prices.items():
+        deal = deals.get(deal_id)
+        if deal is None or (deal.wseat and item.seat not in deal.wseat):
+            continue
+        floor = _floor(deal.bidfloor, deal.bidfloorcur, currency, currencies)
+        if floor and fixed is None and deal.at == FIXED_PRICE_AUCTION:
+            # The exchange names the price; we pay it if the line item would pay that much.
+            asked = currencies.convert(floor, currency, base, round_up=True)
+            offers.append((asked, floor if asked <= item.cpm_micros else 0, floor, deal_id))
+        else:
+            price_base = item.cpm_micros if fixed is None else fixed
+            price = currencies.convert(price_base, base, currency, round_up=False)
+            offers.append((price_base, price, floor, deal_id))
+    return offers
+
+
+_CREATIVE_FILTERED = STAGE_RANK[NoBid.CREATIVE_FILTERED]
+_NO_ELIGIBLE_DEAL = STAGE_RANK[NoBid.NO_ELIGIBLE_DEAL]
+_FLOOR_CURRENCY = STAGE_RANK[NoBid.FLOOR_CURRENCY_UNSUPPORTED]
+_BELOW_FLOOR = STAGE_RANK[NoBid.BELOW_FLOOR]
+
+
 def select_for_imp(
     imp: Imp,
     candidates: int,
@@ -118,9 +152,9 @@ def select_for_imp(
     now: float,
 ) -> Choice | NoBid:
     """Walk candidates from the highest possible price; keep the best bid at or above floor."""
-    stage = NoBid.NO_MATCHING_LINE_ITEM
     if not candidates:
-        return stage
+        return NoBid.NO_MATCHING_LINE_ITEM
+    stage = 0  # rank in IMP_STAGES of the furthest stage reached
     base = currencies.base
     sizes = banner_sizes(imp)
     pmp = imp.pmp
@@ -128,27 +162,6 @@ def select_for_imp(
     imp_floor = _floor(imp.bidfloor, imp.bidfloorcur, currency, currencies)
     best: Choice | None = None
     best_base = -1
-
-    def reached(step: NoBid) -> None:
-        nonlocal stage
-        if STAGE_RANK[step] > STAGE_RANK[stage]:
-            stage = step
-
-    def offer(
-        item: CompiledLineItem,
-        creative: CompiledCreative,
-        price_base: int,
-        price: int,
-        floor: int,
-        deal_id: str | None,
-    ) -> None:
-        nonlocal best, best_base
-        if price <= 0 or price < floor:
-            reached(NoBid.BELOW_FLOOR)
-        elif price_base > best_base:
-            best_base = price_base
-            best = Choice(imp, item, creative, price, deal_id)
-
     for bit in iter_bits(candidates):
         item = line_items[bit]
         if item.max_price_micros <= best_base:
@@ -157,34 +170,23 @@ def select_for_imp(
             continue
         creative = fitting_creative(item.creatives, imp, sizes, blocks)
         if creative is None:
-            reached(NoBid.CREATIVE_FILTERED)
+            stage = max(stage, _CREATIVE_FILTERED)
             continue
-        if not item.deal_prices:
-            if imp_floor is None:
-                reached(NoBid.FLOOR_CURRENCY_UNSUPPORTED)
+        offers: list[Offer]
+        if item.deal_prices:
+            offers = _deal_offers(item, deals, currencies, currency)
+            if not offers:
+                stage = max(stage, _NO_ELIGIBLE_DEAL)
                 continue
+        else:
             price = currencies.convert(item.cpm_micros, base, currency, round_up=False)
-            offer(item, creative, item.cpm_micros, price, imp_floor, None)
-            continue
-        eligible_deal = False
-        for deal_id, fixed in item.deal_prices.items():
-            deal = deals.get(deal_id)
-            if deal is None or (deal.wseat and item.seat not in deal.wseat):
-                continue
-            eligible_deal = True
-            floor = _floor(deal.bidfloor, deal.bidfloorcur, currency, currencies)
+            offers = [(item.cpm_micros, price, imp_floor, None)]
+        for price_base, price, floor, deal_id in offers:
             if floor is None:
-                reached(NoBid.FLOOR_CURRENCY_UNSUPPORTED)
-            elif fixed is None and deal.at == FIXED_PRICE_AUCTION and floor:
-                # The exchange names the price; we pay it if the line item would pay that much.
-                asked = currencies.convert(floor, currency, base, round_up=True)
-                offer(
-                    item, creative, asked, floor if asked <= item.cpm_micros else 0, floor, deal_id
-                )
-            else:
-                price_base = item.cpm_micros if fixed is None else fixed
-                price = currencies.convert(price_base, base, currency, round_up=False)
-                offer(item, creative, price_base, price, floor, deal_id)
-        if not eligible_deal:
-            reached(NoBid.NO_ELIGIBLE_DEAL)
-    return best if best is not None else stage
+                stage = max(stage, _FLOOR_CURRENCY)
+            elif price <= 0 or price < floor:
+                stage = max(stage, _BELOW_FLOOR)
+            elif price_base > best_base:
+                best_base = price_base
+                best = Choice(imp, item, creative, price, deal_id)
+    return best if best is not None else IMP_STAGES[stage]

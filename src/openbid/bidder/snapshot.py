@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from openbid.bidder.response import static_bid_fields
 from openbid.catalog.model import Catalog
 from openbid.pricing.currency import CurrencyTable
 from openbid.targeting.index import TargetingIndex
@@ -17,6 +18,7 @@ class CatalogSnapshot:
 
     index: TargetingIndex
     currencies: CurrencyTable
+    bid_fields: dict[tuple[str, str], bytes]  # (line item, creative) -> static bid JSON
     version: str
     compiled_at: float
 
@@ -24,9 +26,15 @@ class CatalogSnapshot:
 def compile_catalog(catalog: Catalog, default_seat: str) -> CatalogSnapshot:
     """Compile a validated catalog; the version is a digest of its content."""
     digest = hashlib.sha256(msgspec.json.encode(catalog)).hexdigest()[:12]
+    index = TargetingIndex(catalog, default_seat)
     return CatalogSnapshot(
-        index=TargetingIndex(catalog, default_seat),
+        index=index,
         currencies=CurrencyTable(catalog.currency, catalog.currency_rates),
+        bid_fields={
+            (item.id, creative.id): static_bid_fields(item, creative)
+            for item in index.line_items
+            for creative in item.creatives
+        },
         version=digest,
         compiled_at=time.time(),
     )

@@ -1,5 +1,6 @@
 """``openbid serve``: answer OpenRTB bid requests on one port."""
 
+import gc
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -117,6 +118,11 @@ def serve(
         signing_keys=_signing_keys(signing_keys),
     )
     bidder = Bidder(config, compile_catalog(loaded, seat))
+    del loaded
+    # What exists now (code, the compiled catalog) lives as long as the process: keep it out of
+    # the cyclic collector's full passes, which would otherwise walk it and stall requests.
+    gc.collect()
+    gc.freeze()
     bid_app = BidApp(bidder)
     limits = HttpLimits(max_body_bytes=max_body_kib * 1024)
 

@@ -68,7 +68,7 @@ __all__ = [
 Ext = dict[str, Any]
 
 
-class OpenRTBObject(msgspec.Struct, kw_only=True, omit_defaults=True):
+class OpenRTBObject(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """Base of every OpenRTB object: keyword-only construction, absent fields left out."""
 
 

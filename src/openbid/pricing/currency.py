@@ -28,6 +28,8 @@ class CurrencyTable:
 
     def convert(self, micros: int, source: str, target: str, *, round_up: bool) -> int:
         """``micros`` of ``source`` in ``target``; round up for floors, down for bids."""
+        if source == target:
+            return micros
         numerator, denominator = self._factors[source, target]
         if round_up:
             return -(-micros * numerator // denominator)

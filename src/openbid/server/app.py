@@ -3,7 +3,7 @@
 import msgspec
 
 from openbid.bidder.pipeline import Bidder
-from openbid.openrtb.codec import InvalidRequest, decode_request, encode_response
+from openbid.openrtb.codec import InvalidRequest, decode_request
 from openbid.server.http import HttpRequest, HttpResponse, Routes
 
 OPENRTB_VERSION_HEADER = b"x-openrtb-version"
@@ -46,9 +46,9 @@ class BidApp:
             return HttpResponse(400, body, headers=headers)
         bidder = self.bidder
         decision = bidder.bid(bid_request, bidder.deadline(bid_request, request.arrival))
-        if decision.response is None:
+        if decision.body is None:
             return HttpResponse(204, headers=headers)
-        return HttpResponse(200, encode_response(decision.response), headers=headers)
+        return HttpResponse(200, decision.body, headers=headers)
 
     def healthz(self, request: HttpRequest) -> HttpResponse:
         """``GET /healthz``: the process is alive."""

@@ -13,6 +13,7 @@ from openbid.bidder.snapshot import compile_catalog
 from openbid.catalog.load import load_catalog
 from openbid.notices.signing import SigningKeys
 from openbid.notices.urls import WIN, signed_query, verify_notice
+from openbid.openrtb.codec import decode_response
 from openbid.openrtb.model import BidRequest
 from openbid.openrtb.nobid import NoBidReason
 
@@ -48,7 +49,7 @@ def test_deadline_is_arrival_plus_tmax_minus_margin() -> None:
 def test_past_deadline_answers_no_bid_at_once() -> None:
     bidder = Bidder(CONFIG, SNAPSHOT)
     decision = bidder.bid(_request(), time.monotonic() - 0.001)
-    assert decision.response is None
+    assert decision.body is None
     assert decision.reason is NoBid.DEADLINE
     assert decision.reason.openrtb_code == NoBidReason.INSUFFICIENT_AUCTION_TIME
 
@@ -66,8 +67,8 @@ def test_without_a_catalog_the_bidder_is_not_ready() -> None:
 
 def test_response_fields() -> None:
     decision = Bidder(CONFIG, SNAPSHOT).bid(_request(), time.monotonic() + 1)
-    response = decision.response
-    assert response is not None
+    assert decision.body is not None
+    response = decode_response(decision.body)
     assert response.id == "auction-1"
     assert response.cur == "USD"
     assert response.seatbid is not None
@@ -108,8 +109,9 @@ def test_advertiser_seats_group_bids() -> None:
              "pmp": {"private_auction": 1, "deals": [{"id": "AB-Agency1-0001"}]}},
         ]
     )  # fmt: skip
-    response = Bidder(CONFIG, SNAPSHOT).bid(request, time.monotonic() + 1).response
-    assert response is not None
+    body = Bidder(CONFIG, SNAPSHOT).bid(request, time.monotonic() + 1).body
+    assert body is not None
+    response = decode_response(body)
     seats = {s.seat: [b.impid for b in s.bid or []] for s in response.seatbid or []}
     assert seats == {"openbid": ["a"], "Agency1": ["k"]}
 

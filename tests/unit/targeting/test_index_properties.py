@@ -13,6 +13,7 @@ from openbid.bidder.snapshot import compile_catalog
 from openbid.catalog.load import parse_catalog
 from openbid.exchange.validate import bid_response_problems
 from openbid.notices.signing import SigningKeys
+from openbid.openrtb.codec import decode_response
 from openbid.openrtb.model import BidRequest, Imp
 from openbid.targeting.features import (
     banner_sizes,
@@ -209,5 +210,5 @@ def test_bids_only_with_line_items_whose_rules_all_hold(
         assert _naive_eligible(by_id[choice.line_item.id], catalog, req, choice.imp)
         cpm = by_id[choice.line_item.id]["bid"]["cpm"]
         assert choice.price_micros == round(cpm * 1_000_000)
-    if decision.response is not None:
-        assert bid_response_problems(req, decision.response) == []
+    if decision.body is not None:
+        assert bid_response_problems(req, decode_response(decision.body)) == []
