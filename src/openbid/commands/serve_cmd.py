@@ -1,5 +1,6 @@
 """``openbid serve``: answer OpenRTB bid requests on one port."""
 
+import asyncio
 import gc
 import logging
 from pathlib import Path
@@ -9,9 +10,9 @@ import typer
 
 from openbid.bidder.config import BidderConfig
 from openbid.bidder.pipeline import Bidder
-from openbid.bidder.snapshot import compile_catalog
+from openbid.bidder.reload import CatalogReloader
 from openbid.catalog.errors import CatalogError
-from openbid.catalog.load import load_catalog
+from openbid.catalog.source import BuiltinSource, FileSource
 from openbid.notices.signing import SigningKeys
 from openbid.server.app import BidApp
 from openbid.server.http import HttpLimits
@@ -45,7 +46,8 @@ def serve(
         Path | None,
         typer.Option(
             envvar="OPENBID_CATALOG",
-            help="Catalog file (YAML or JSON); the built-in demo catalog when omitted.",
+            help="Catalog file (YAML or JSON), reloaded when it changes; the built-in demo "
+            "catalog when omitted.",
         ),
     ] = None,
     seat: Annotated[
@@ -96,6 +98,14 @@ def serve(
             help="On SIGTERM, how long in-flight requests may take.",
         ),
     ] = 10.0,
+    reload_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar="OPENBID_RELOAD_SECONDS",
+            min=0,
+            help="How often to check the catalog for changes (0: never).",
+        ),
+    ] = 1.0,
     log_level: Annotated[
         str, typer.Option(envvar="OPENBID_LOG_LEVEL", help="debug, info, warning or error.")
     ] = "info",
@@ -104,11 +114,6 @@ def serve(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    try:
-        loaded = load_catalog(catalog)
-    except CatalogError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
     public_host = "127.0.0.1" if host in WILDCARD_HOSTS else host
     config = BidderConfig(
         seat=seat,
@@ -117,18 +122,32 @@ def serve(
         network_margin_ms=network_margin_ms,
         signing_keys=_signing_keys(signing_keys),
     )
-    bidder = Bidder(config, compile_catalog(loaded, seat))
-    del loaded
+    bidder = Bidder(config)
+    source = FileSource(catalog) if catalog else BuiltinSource()
+    reloader = CatalogReloader(source, bidder, seat, reload_seconds)
+    try:
+        reloader.load_initial()
+    except CatalogError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
     # What exists now (code, the compiled catalog) lives as long as the process: keep it out of
     # the cyclic collector's full passes, which would otherwise walk it and stall requests.
     gc.collect()
     gc.freeze()
     bid_app = BidApp(bidder)
     limits = HttpLimits(max_body_bytes=max_body_kib * 1024)
+    background: list[asyncio.Task[None]] = []
+
+    def stop() -> None:
+        bid_app.stop()
+        for task in background:
+            task.cancel()
 
     def ready(server: HttpServer) -> None:
         if notice_url is None and port == 0:
             bidder.point_notices_at(f"http://{public_host}:{server.port}")
+        if reload_seconds > 0:
+            background.append(asyncio.get_running_loop().create_task(reloader.run()))
         log.info(
             "listening on http://%s:%d (catalog %s, %d line items)",
             host,
@@ -144,7 +163,7 @@ def serve(
             port,
             limits,
             on_ready=ready,
-            on_stop=bid_app.stop,
+            on_stop=stop,
             drain_timeout=drain_seconds,
         )
     except OSError as error:
