@@ -4,6 +4,8 @@ corrupt catalog is rejected while the previous one keeps serving."""
 import http.client
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -72,7 +74,9 @@ def test_live_reload_under_load(tmp_path: Path) -> None:
         client.start()
         try:
             time.sleep(0.5)
-            changed_at = _write(catalog, DEMO_TEXT.replace(OLD_CPM, OLD_CPM.replace("1.80", "2.40")))
+            changed_at = _write(
+                catalog, DEMO_TEXT.replace(OLD_CPM, OLD_CPM.replace("1.80", "2.40"))
+            )
             deadline = changed_at + 2.0
             while time.monotonic() < deadline and client.first_time_priced(2.4, changed_at) is None:
                 time.sleep(0.05)
@@ -97,3 +101,35 @@ def test_live_reload_under_load(tmp_path: Path) -> None:
     assert client.statuses[200] > 100
     log = (tmp_path / "serve.log").read_text()
     assert "rejected, still serving the previous one" in log
+
+
+def test_a_paused_line_item_in_the_store_stops_bidding(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'catalog.db'}"
+    catalog_file = tmp_path / "catalog.yaml"
+    catalog_file.write_text(DEMO_TEXT)
+    for args in (["init"], ["load", str(catalog_file)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "openbid", "catalog", *args, "--catalog-url", url],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    with BidderProcess(["--catalog-url", url], log_path=tmp_path / "serve.log") as bidder:
+        client = SteadyClient(bidder.port)
+        client.start()
+        try:
+            time.sleep(0.3)
+            paused_at = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-m", "openbid", "catalog", "pause", "li-acme-display-us",
+                 "--catalog-url", url],
+                capture_output=True, text=True, timeout=60, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            time.sleep(2.5)
+        finally:
+            client.stop.set()
+            client.join(10)
+    # Paused, the US display line item (1.80) gives way to desktop display off news sites (1.10).
+    assert client.first_time_priced(1.1, paused_at) is not None, client.prices[-5:]
+    assert client.prices[-1][1] == 1.1
+    assert set(client.statuses) == {200}, client.statuses

@@ -72,11 +72,18 @@ class CatalogReloader:
         return True
 
     async def run(self) -> None:
-        """Poll forever (until cancelled); a failing source is logged, never fatal."""
+        """Poll forever (until cancelled); a failing source is logged once, never fatal."""
+        failing = ""
         while True:
             await asyncio.sleep(self.interval)
             try:
                 await self.check()
-            except Exception:  # a source's I/O error must not stop the polling
+            except Exception as error:  # a source's I/O error must not stop the polling
                 self.failures += 1
-                log.exception("catalog reload check failed")
+                if str(error) != failing:
+                    log.warning("cannot check catalog %s: %s", self.source.describe(), error)
+                failing = str(error)
+            else:
+                if failing:
+                    log.info("catalog %s reachable again", self.source.describe())
+                failing = ""

@@ -6,6 +6,7 @@ from typing import Protocol
 from openbid.catalog.errors import CatalogError
 from openbid.catalog.load import load_catalog
 from openbid.catalog.model import Catalog
+from openbid.catalog.store import CatalogStore
 
 
 class CatalogSource(Protocol):
@@ -63,3 +64,22 @@ class FileSource:
         if not self.path.is_file():
             raise CatalogError(str(self.path), ["(file): no such file"])
         return load_catalog(self.path)
+
+
+class StoreSource:
+    """The catalog store (SQLite or PostgreSQL): its version counter says when to reload."""
+
+    def __init__(self, store: CatalogStore) -> None:
+        self.store = store
+
+    def describe(self) -> str:
+        """The store's URL, password hidden."""
+        return self.store.describe()
+
+    def version(self) -> str:
+        """The store's version counter (one row)."""
+        return str(self.store.version())
+
+    def load(self) -> Catalog:
+        """The stored catalog, validated."""
+        return self.store.load()

@@ -12,7 +12,9 @@ from openbid.bidder.config import BidderConfig
 from openbid.bidder.pipeline import Bidder
 from openbid.bidder.reload import CatalogReloader
 from openbid.catalog.errors import CatalogError
-from openbid.catalog.source import BuiltinSource, FileSource
+from openbid.catalog.source import BuiltinSource, CatalogSource, FileSource, StoreSource
+from openbid.catalog.store import CatalogStore
+from openbid.catalog.store_errors import CatalogStoreError
 from openbid.notices.signing import SigningKeys
 from openbid.server.app import BidApp
 from openbid.server.http import HttpLimits
@@ -35,6 +37,16 @@ def _signing_keys(spec: str | None) -> SigningKeys:
         raise typer.BadParameter(str(error), param_hint="--signing-keys") from None
 
 
+def _catalog_source(path: Path | None, url: str | None) -> CatalogSource:
+    if path is not None and url is not None:
+        raise typer.BadParameter(
+            "give --catalog or --catalog-url, not both", param_hint="--catalog"
+        )
+    if url is not None:
+        return StoreSource(CatalogStore(url))
+    return FileSource(path) if path is not None else BuiltinSource()
+
+
 def serve(
     host: Annotated[
         str, typer.Option(envvar="OPENBID_HOST", help="Address to listen on.")
@@ -48,6 +60,15 @@ def serve(
             envvar="OPENBID_CATALOG",
             help="Catalog file (YAML or JSON), reloaded when it changes; the built-in demo "
             "catalog when omitted.",
+        ),
+    ] = None,
+    catalog_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OPENBID_CATALOG_URL",
+            help="Catalog store (sqlite:///FILE or postgresql://...), reloaded when its version "
+            "changes; instead of --catalog.",
+            show_default=False,
         ),
     ] = None,
     seat: Annotated[
@@ -123,11 +144,11 @@ def serve(
         signing_keys=_signing_keys(signing_keys),
     )
     bidder = Bidder(config)
-    source = FileSource(catalog) if catalog else BuiltinSource()
-    reloader = CatalogReloader(source, bidder, seat, reload_seconds)
     try:
+        source = _catalog_source(catalog, catalog_url)
+        reloader = CatalogReloader(source, bidder, seat, reload_seconds)
         reloader.load_initial()
-    except CatalogError as error:
+    except (CatalogError, CatalogStoreError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
     # What exists now (code, the compiled catalog) lives as long as the process: keep it out of

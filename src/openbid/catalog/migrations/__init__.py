@@ -1,0 +1,1 @@
+"""Alembic migrations of the catalog store, run in code by ``openbid.catalog.migrate``."""

@@ -1,0 +1,1 @@
+"""Tests against real databases: SQLite files and a PostgreSQL server on loopback."""
