@@ -31,5 +31,9 @@ system-deps:
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/bid_throughput.py
 
+.PHONY: bench-generator
+bench-generator: $(STAMP)
+	$(BIN)/python bench/generator_throughput.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build src/*.egg-info

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from openbid.cli import app
-from openbid.exchange.bidder_process import BidderProcess
+from openbid.exchange.bidder_process import BidderProcess, free_port
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -82,9 +82,80 @@ def test_exchange_replay_missing_file() -> None:
 
 
 @pytest.mark.e2e
+def test_exchange_run_json(bidder_process: BidderProcess) -> None:
+    result = runner.invoke(
+        app,
+        [
+            *("exchange", "run", "--bidder", bidder_process.bid_url, "--rate", "100"),
+            *("--duration", "2", "--seed", "3", "--json"),
+            *("--corpus", str(FIXTURES / "openrtb" / "bid-request" / "2.6" / "simple-banner.json")),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["requests"] == 200
+    counted = ("bids", "no_bids", "timeouts", "errors")
+    assert sum(summary[key] for key in counted) == summary["requests"]
+    assert set(summary["latency_ms"]) == {"p50", "p90", "p99", "p99.9", "max", "mean"}
+    assert summary["by_campaign"]
+    assert "corpus" in summary["by_traffic"]
+
+
+@pytest.mark.e2e
+def test_exchange_run_tables(bidder_process: BidderProcess) -> None:
+    result = runner.invoke(
+        app,
+        ["exchange", "run", "--bidder", bidder_process.bid_url, "--rate", "50", "--duration", "1"],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    for title in ("Requests", "Latency", "Auctions", "Spend by campaign", "Notices"):
+        assert title in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rate", "0"], "Invalid value for '--rate'"),
+        (["--shape", "square"], "Invalid value for '--shape'"),
+        (["--bidder", "ftp://x/bid"], "not an http(s) URL"),
+        (["--profile", "/nonexistent.yaml"], "does not exist"),
+        (["--corpus", "/nonexistent.jsonl"], "no such file"),
+    ],
+)
+def test_exchange_run_bad_flags_are_readable(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["exchange", "run", *args], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_exchange_run_bad_profile_names_the_field(tmp_path: Path) -> None:
+    bad = tmp_path / "profile.yaml"
+    bad.write_text("render_rate: often\n")
+    result = runner.invoke(app, ["exchange", "run", "--profile", str(bad)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "Expected `float`, got `str` - at `$.render_rate`" in result.output
+
+
+def test_exchange_run_unreachable_bidder() -> None:
+    bidder = f"http://127.0.0.1:{free_port()}/openrtb2/bid"
+    done = subprocess.run(
+        [sys.executable, "-m", "openbid", "exchange", "run", "--bidder", bidder],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert f"cannot connect to {bidder}" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+@pytest.mark.e2e
 def test_demo_runs_end_to_end() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "openbid", "demo"],
+        [sys.executable, "-m", "openbid", "demo", "--duration", "4", "--rate", "100"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -94,3 +165,8 @@ def test_demo_runs_end_to_end() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Every answer was a valid bid response" in result.stdout
     assert "cr-kettle-300x250" in result.stdout
+    assert "400 requests to" in result.stdout
+    for title in ("Latency", "Spend by advertiser", "Spend by campaign", "Notices"):
+        assert title in result.stdout
+    assert "cmp-acme-spring" in result.stdout
+    assert "openbid serve stopped." in result.stdout
