@@ -173,6 +173,11 @@ def show(
     Console().print(line_item_detail(item, catalog))
 
 
+EntityId = Annotated[
+    str, typer.Argument(metavar="ID", help="Id of a line item, campaign, advertiser or creative.")
+]
+
+
 def _set_status(entity_id: str, status: Status, kind: EntityKind | None, url: str) -> None:
     with _store(url) as store:
         change = store.set_status(entity_id, status, kind)
@@ -185,10 +190,7 @@ def _set_status(entity_id: str, status: Status, kind: EntityKind | None, url: st
 
 @app.command("pause")
 def pause(
-    entity_id: Annotated[
-        str,
-        typer.Argument(metavar="ID", help="Id of a line item, campaign, advertiser or creative."),
-    ],
+    entity_id: EntityId,
     kind: KindOption = None,
     catalog_url: CatalogUrl = DEFAULT_CATALOG_URL,
 ) -> None:
@@ -198,10 +200,7 @@ def pause(
 
 @app.command("resume")
 def resume(
-    entity_id: Annotated[
-        str,
-        typer.Argument(metavar="ID", help="Id of a line item, campaign, advertiser or creative."),
-    ],
+    entity_id: EntityId,
     kind: KindOption = None,
     catalog_url: CatalogUrl = DEFAULT_CATALOG_URL,
 ) -> None:
