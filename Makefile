@@ -31,6 +31,10 @@ system-deps:
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/bid_throughput.py
 
+.PHONY: bench-targeting
+bench-targeting: $(STAMP) system-deps
+	$(BIN)/python bench/targeting_scale.py
+
 .PHONY: bench-generator
 bench-generator: $(STAMP)
 	$(BIN)/python bench/generator_throughput.py

@@ -6,6 +6,12 @@ added. Targeting mixes country include/exclude lists, device types, site domain 
 lists, app bundles, inventory kinds, flights and pauses, so that only a realistic fraction of
 the line items is eligible for any one request (12-15% for ``bench/request.json``).
 
+With ``--all-dimensions`` line items also restrict the other targeting dimensions (publishers,
+content categories, region/metro/city, radius, OS and version, make, connection type,
+language, user segments, exchange, supply chain, hour-of-week schedules), each on a realistic
+share of line items. Without it the catalog is exactly what it was before those existed, so
+``bench/bid_throughput.py`` figures stay comparable.
+
 Run: ``python bench/grow_catalog.py --line-items 1000 --out /tmp/catalog.yaml``
 """
 
@@ -91,6 +97,25 @@ SITE_WORDS = [
 ]  # fmt: skip
 T = TypeVar("T")
 TIMEZONES = ["America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London"]
+US_STATES = ["NY", "NJ", "CA", "TX", "FL", "IL", "WA", "MA", "PA", "GA", "OH", "CO"]
+DMA_CODES = ["501", "803", "602", "504", "511", "506", "618", "623", "807", "819"]
+CITIES = ["New York", "Los Angeles", "Chicago", "Houston", "Boston", "Seattle", "London"]
+# Circles around cities (lat, lon); radius targeting draws 1-3 of them.
+CITY_CENTRES = [
+    (40.7128, -74.006), (34.0522, -118.2437), (41.8781, -87.6298), (29.7604, -95.3698),
+    (42.3601, -71.0589), (47.6062, -122.3321), (51.5074, -0.1278), (48.8566, 2.3522),
+]  # fmt: skip
+OS_FAMILIES = [["iOS", "Android"], ["iOS"], ["Android"], ["Windows", "macOS"], ["Windows"]]
+LANGUAGES = [["en"], ["en", "es"], ["fr"], ["de"], ["es"]]
+EXCHANGES = ["default", "exchange-a", "exchange-b", "exchange-c"]
+BRAND_SAFETY = ["IAB25", "IAB26", "IAB7-39", "IAB8-18", "IAB9-9"]
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+SCHEDULES = [
+    [{"days": WEEKDAYS, "from": "07:00", "to": "20:00"}],
+    [{"from": "18:00", "to": "24:00"}],
+    [{"days": ["fri", "sat"], "from": "20:00", "to": "03:00"}],
+    [{"days": ["sat", "sun"], "from": "08:00", "to": "22:00"}],
+]
 
 
 def _distinct(rng: random.Random, population: list[T], weights: list[int], k: int) -> list[T]:
@@ -265,10 +290,63 @@ class Names(NamedTuple):
     domains: list[str]
     bundles: list[str]
     deal_ids: list[str]
+    publishers: tuple[str, ...] = ()  # these two only with all dimensions
+    segments: tuple[str, ...] = ()
+
+
+def _rule(rng: random.Random, include: float, exclude: float, pick: list[Any]) -> dict[str, Any]:
+    """An include rule with probability ``include``, else an exclude rule with ``exclude``."""
+    roll = rng.random()
+    if roll < include:
+        return {"include": pick}
+    if roll < include + exclude:
+        return {"exclude": pick}
+    return {}
+
+
+def _other_dimensions(rng: random.Random, names: Names) -> dict[str, Any]:
+    """Rules on the dimensions beyond site/app/country/device, each on a share of line items."""
+    some = rng.sample
+    rules: dict[str, Any] = {
+        "publishers": _rule(rng, 0.05, 0.1, some(names.publishers, rng.randint(2, 20))),
+        "categories": _rule(rng, 0.12, 0.0, some(IAB_CATEGORIES, rng.randint(2, 4))),
+        "regions": _rule(rng, 0.06, 0.03, [f"US-{s}" for s in some(US_STATES, rng.randint(1, 4))]),
+        "metros": _rule(rng, 0.03, 0.0, some(DMA_CODES, rng.randint(1, 3))),
+        "cities": _rule(rng, 0.02, 0.01, some(CITIES, rng.randint(1, 2))),
+        "os": _rule(rng, 0.15, 0.02, rng.choice(OS_FAMILIES)),
+        "device_makes": _rule(rng, 0.02, 0.03, rng.choice([["Huawei"], ["Apple"], ["Samsung"]])),
+        "connection_types": _rule(rng, 0.05, 0.02, rng.choice([[1, 2], [2, 6, 7], [4, 5]])),
+        "languages": _rule(rng, 0.1, 0.02, rng.choice(LANGUAGES)),
+        "segments": _rule(rng, 0.15, 0.05, some(names.segments, rng.randint(1, 5))),
+        "exchanges": _rule(rng, 0.04, 0.05, some(EXCHANGES, rng.randint(1, 2))),
+    }
+    if "categories" not in rules or rng.random() < 0.2:  # brand safety on top
+        rules["categories"] = {**rules["categories"], "exclude": some(BRAND_SAFETY, 2)}
+    if rng.random() < 0.06:
+        circles = some(CITY_CENTRES, rng.randint(1, 3))
+        side = "include" if rng.random() < 0.8 else "exclude"
+        rules["geo_radius"] = {
+            side: [
+                {"lat": lat, "lon": lon, "radius_km": rng.choice([10, 25, 50])}
+                for lat, lon in circles
+            ]
+        }
+    if rng.random() < 0.08:
+        rules["os_version"] = {"min": rng.choice(["10", "13", "14.5", "16"])}
+    if rng.random() < 0.12:
+        rules["schain"] = {"complete": True, **({"max_nodes": 3} if rng.random() < 0.3 else {})}
+    if rng.random() < 0.1:
+        rules["schedule"] = rng.choice(SCHEDULES)
+    return {name: rule for name, rule in rules.items() if rule}
 
 
 def _line_item(
-    rng: random.Random, number: int, campaign_id: str, creatives: list[str], names: Names
+    rng: random.Random,
+    number: int,
+    campaign_id: str,
+    creatives: list[str],
+    names: Names,
+    all_dimensions: bool,
 ) -> dict[str, Any]:
     """One generated line item."""
     item: dict[str, Any] = {
@@ -283,6 +361,10 @@ def _line_item(
         ),
     }
     targeting = _targeting(rng, names.domains, names.bundles)
+    if all_dimensions:
+        targeting.update(_other_dimensions(rng, names))
+        if rng.random() < 0.03:
+            item["timezone"] = rng.choice(TIMEZONES)
     if targeting:
         item["targeting"] = targeting
     if names.deal_ids and rng.random() < 0.04:
@@ -299,7 +381,7 @@ def _line_item(
     return item
 
 
-def grow(line_items: int, seed: int = 2026) -> dict[str, Any]:
+def grow(line_items: int, seed: int = 2026, all_dimensions: bool = False) -> dict[str, Any]:
     """The demo catalog grown to ``line_items`` line items, as plain data (deterministic)."""
     data = _load_demo()
     demo_count = len(data["line_items"])
@@ -311,6 +393,11 @@ def grow(line_items: int, seed: int = 2026) -> dict[str, Any]:
         bundles=_bundle_pool(rng, 300),
         deal_ids=[deal["id"] for deal in data["deals"]],
     )
+    if all_dimensions:  # drawn only then, so that the basic catalog stays exactly as it was
+        names = names._replace(
+            publishers=("pub-5531", *(f"pub-{rng.randrange(1000, 9999)}" for _ in range(199))),
+            segments=tuple(f"dmp{rng.randint(1, 8)}:seg-{n}" for n in range(300)),
+        )
     pools = _demo_pools(data)
     demo_campaigns = list(pools)
     pools.update(_generated_advertisers(rng, data))
@@ -319,7 +406,9 @@ def grow(line_items: int, seed: int = 2026) -> dict[str, Any]:
         # Most line items belong to the generated brands; some extend the demo's campaigns.
         campaigns = demo_campaigns if rng.random() < 0.1 else generated_campaigns
         campaign_id = rng.choice(campaigns)
-        data["line_items"].append(_line_item(rng, number, campaign_id, pools[campaign_id], names))
+        data["line_items"].append(
+            _line_item(rng, number, campaign_id, pools[campaign_id], names, all_dimensions)
+        )
     return data
 
 
@@ -334,9 +423,11 @@ def eligible_line_items(catalog: Catalog, request_body: bytes) -> int:
     return eligible.bit_count()
 
 
-def write_catalog(path: Path, line_items: int, seed: int = 2026) -> Catalog:
+def write_catalog(
+    path: Path, line_items: int, seed: int = 2026, all_dimensions: bool = False
+) -> Catalog:
     """Grow, validate with openbid's own loader, and write the catalog as YAML."""
-    data = grow(line_items, seed)
+    data = grow(line_items, seed, all_dimensions)
     catalog = parse_catalog(data, str(path))
     path.write_text(yaml.safe_dump(data, sort_keys=False, width=100), "utf-8")
     return catalog
@@ -351,9 +442,12 @@ def main() -> None:
     parser.add_argument(
         "--request", type=Path, default=DEFAULT_REQUEST, help="request to count eligible items for"
     )
+    parser.add_argument(
+        "--all-dimensions", action="store_true", help="also target every other dimension"
+    )
     args = parser.parse_args()
     try:
-        catalog = write_catalog(args.out, args.line_items, args.seed)
+        catalog = write_catalog(args.out, args.line_items, args.seed, args.all_dimensions)
     except ValueError as error:  # CatalogError is a ValueError too
         sys.exit(f"grow_catalog: {error}")
     eligible = eligible_line_items(catalog, args.request.read_bytes())

@@ -1,7 +1,8 @@
 """Bidder scenarios as JSON case files (tests/cases/{exemplary,supplemental}/*.json).
 
 Each case holds the catalog (merged onto tests/cases/base-catalog.json), a bid request, and the
-expected bids or the no-bid reason. Every bid response is also checked as an exchange would.
+expected bids or the no-bid reason; optionally ``now`` (ISO time the request arrives at) and
+``exchange`` (the exchange it comes from). Every bid response is also checked as an exchange would.
 """
 
 import json
@@ -20,6 +21,7 @@ from openbid.exchange.validate import bid_response_problems
 from openbid.notices.signing import SigningKeys
 from openbid.openrtb.codec import decode_request, decode_response
 from openbid.pricing.money import micros_to_price
+from openbid.targeting.features import DEFAULT_EXCHANGE
 
 CASES = Path(__file__).parent / "cases"
 BASE_CATALOG = json.loads((CASES / "base-catalog.json").read_text())
@@ -42,8 +44,9 @@ def test_case(path: Path) -> None:
     bidder = Bidder(config, compile_catalog(catalog, config.seat))
     request = decode_request(json.dumps(case["request"]).encode())
     now = datetime.fromisoformat(case.get("now", DEFAULT_NOW)).timestamp()
+    exchange = case.get("exchange", DEFAULT_EXCHANGE)
 
-    decision = bidder.bid(request, time.monotonic() + 60, now=now)
+    decision = bidder.bid(request, time.monotonic() + 60, now=now, exchange=exchange)
 
     expected = case["expected"]
     if "nobid" in expected:

@@ -11,7 +11,7 @@ from openbid.bidder.selection import Choice, RequestBlocks, select_for_imp
 from openbid.bidder.snapshot import CatalogSnapshot
 from openbid.notices.urls import NoticeUrls
 from openbid.openrtb.model import BidRequest
-from openbid.targeting.features import request_features
+from openbid.targeting.features import DEFAULT_EXCHANGE, request_features
 
 
 class Decision(msgspec.Struct, frozen=True, gc=False):
@@ -41,8 +41,15 @@ class Bidder:
         tmax = request.tmax if request.tmax and request.tmax > 0 else self.config.default_tmax_ms
         return arrival + tmax / 1000 - self._margin
 
-    def bid(self, request: BidRequest, deadline: float, now: float | None = None) -> Decision:
-        """Decide on every impression of ``request``; ``now`` (epoch seconds) is for flights."""
+    def bid(
+        self,
+        request: BidRequest,
+        deadline: float,
+        now: float | None = None,
+        exchange: str = DEFAULT_EXCHANGE,
+    ) -> Decision:
+        """Decide on every impression of ``request`` from ``exchange``; ``now`` (epoch seconds,
+        the clock when None) is what flights and schedules are matched against."""
         snapshot = self.snapshot
         if snapshot is None:
             return Decision(None, [], NoBid.NOT_READY)
@@ -54,14 +61,15 @@ class Bidder:
             return Decision(None, [], NoBid.CURRENCY_UNSUPPORTED)
         index = snapshot.index
         wall = time.time() if now is None else now
-        mask = index.request_mask(request_features(request), request.wseat, request.bseat)
+        features = request_features(request, exchange, wall)
+        mask = index.request_mask(features, request.wseat, request.bseat)
         blocks = RequestBlocks(request)
         choices: list[Choice] = []
         reason = NoBid.NO_MATCHING_LINE_ITEM
         for imp in request.imp:
             candidates = mask & index.imp_mask(imp) if mask else 0
             outcome = select_for_imp(
-                imp, candidates, index.line_items, blocks, currencies, currency, wall
+                imp, candidates, index.line_items, blocks, currencies, currency
             )
             if isinstance(outcome, Choice):
                 choices.append(outcome)

@@ -9,23 +9,32 @@ from openbid.catalog.model import MediaType
 from openbid.openrtb.model import Audio, BidRequest, Deal, Imp, Video
 from openbid.pricing.currency import DEFAULT_CURRENCY, CurrencyTable
 from openbid.pricing.money import price_to_micros
+from openbid.targeting.bitset import iter_bits
 from openbid.targeting.compiled import CompiledCreative, CompiledLineItem
-from openbid.targeting.features import banner_sizes, normalize_domain
-from openbid.targeting.index import iter_bits
+from openbid.targeting.features import banner_sizes
+from openbid.targeting.normalize import normalize_domain, primary_language
 
 EMPTY: frozenset[str] = frozenset()
 FIXED_PRICE_AUCTION = 3  # a deal's `at` of 3: the deal's bidfloor is the price to pay
 
 
-class RequestBlocks:
-    """The request's block lists as sets, built once per request."""
+def _allowed_languages(request: BidRequest) -> frozenset[str]:
+    """The primary languages of ``wlang`` (ISO 639-1) and ``wlangb`` (BCP 47) together."""
+    tags = [*(request.wlang or ()), *(request.wlangb or ())]
+    return frozenset(language for language in map(primary_language, tags) if language)
 
-    __slots__ = ("badv", "bapp", "bcat")
+
+class RequestBlocks:
+    """The request's block lists (and its creative language allow list) as sets, built once."""
+
+    __slots__ = ("badv", "bapp", "bcat", "wlang")
 
     def __init__(self, request: BidRequest) -> None:
         self.bcat = frozenset(request.bcat) if request.bcat else EMPTY
         self.badv = frozenset(normalize_domain(d) for d in request.badv) if request.badv else EMPTY
         self.bapp = frozenset(b.lower() for b in request.bapp) if request.bapp else EMPTY
+        # A creative must be in one of these languages; one without a language never is.
+        self.wlang = _allowed_languages(request) if request.wlang or request.wlangb else EMPTY
 
 
 class Choice(msgspec.Struct, frozen=True, gc=False):
@@ -92,6 +101,8 @@ def fitting_creative(
             continue
         if blocks.bapp and creative.bundle in blocks.bapp:
             continue
+        if blocks.wlang and creative.language not in blocks.wlang:
+            continue
         return creative
     return None
 
@@ -149,9 +160,11 @@ def select_for_imp(
     blocks: RequestBlocks,
     currencies: CurrencyTable,
     currency: str,
-    now: float,
 ) -> Choice | NoBid:
-    """Walk candidates from the highest possible price; keep the best bid at or above floor."""
+    """Walk candidates from the highest possible price; keep the best bid at or above floor.
+
+    Every targeting rule, flights and schedules included, is already in ``candidates``.
+    """
     if not candidates:
         return NoBid.NO_MATCHING_LINE_ITEM
     stage = 0  # rank in IMP_STAGES of the furthest stage reached
@@ -166,8 +179,6 @@ def select_for_imp(
         item = line_items[bit]
         if item.max_price_micros <= best_base:
             break
-        if not item.in_flight(now):
-            continue
         creative = fitting_creative(item.creatives, imp, sizes, blocks)
         if creative is None:
             stage = max(stage, _CREATIVE_FILTERED)

@@ -13,6 +13,14 @@ import msgspec
 
 Id = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
 CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+RegionCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}-[A-Z0-9]{1,3}$")]  # ISO 3166-2
+LanguageCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z]{2,3}$")]  # ISO 639 primary
+SegmentKey = Annotated[str, msgspec.Meta(pattern=r"^[^:]+:.+$")]  # "provider:segment"
+ClockTime = Annotated[str, msgspec.Meta(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+RadiusKm = Annotated[float, msgspec.Meta(gt=0, le=1000)]
+Taxonomy = Annotated[int, msgspec.Meta(ge=1)]
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 Dimension = Annotated[int, msgspec.Meta(gt=0, le=100_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -46,6 +54,57 @@ class Rule(Spec, Generic[T]):
     exclude: list[T] = []
 
 
+class CategoryRule(Rule[str]):
+    """Content categories in one taxonomy (OpenRTB ``cattax``; 1 = IAB Content Taxonomy 1.0)."""
+
+    cattax: Taxonomy = 1
+
+
+class Circle(Spec):
+    """A point and a radius: the impression's location must lie within ``radius_km`` of it."""
+
+    lat: Latitude
+    lon: Longitude
+    radius_km: RadiusKm
+
+
+class VersionRange(Spec):
+    """Inclusive OS version bounds such as ``"14"`` or ``"10.3.1"``; ``max: "17"`` admits 17.x."""
+
+    min: str | None = None
+    max: str | None = None
+
+
+class SupplyChainRule(Spec):
+    """Conditions on ``source.schain``: a complete chain, at most so many nodes."""
+
+    complete: bool = False
+    max_nodes: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class Weekday(StrEnum):
+    """A day of the week as a schedule names it."""
+
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class Window(Spec):
+    """Hours on some days (all days when none are named), in the line item's time zone.
+
+    ``to`` before ``from`` runs past midnight into the next day; ``to`` may be ``"24:00"``.
+    """
+
+    from_: ClockTime = msgspec.field(name="from")
+    to: ClockTime
+    days: list[Weekday] = []
+
+
 class Targeting(Spec):
     """Which impressions a line item wants; every present rule must hold."""
 
@@ -54,6 +113,21 @@ class Targeting(Spec):
     countries: Rule[CountryCode] = msgspec.field(default_factory=Rule)
     device_types: Rule[int] = msgspec.field(default_factory=Rule)
     inventory: list[Annotated[str, msgspec.Meta(pattern="^(site|app|dooh)$")]] = []
+    publishers: Rule[str] = msgspec.field(default_factory=Rule)
+    categories: CategoryRule = msgspec.field(default_factory=CategoryRule)
+    regions: Rule[RegionCode] = msgspec.field(default_factory=Rule)
+    metros: Rule[str] = msgspec.field(default_factory=Rule)
+    cities: Rule[str] = msgspec.field(default_factory=Rule)
+    geo_radius: Rule[Circle] = msgspec.field(default_factory=Rule)
+    os: Rule[str] = msgspec.field(default_factory=Rule)
+    os_version: VersionRange = msgspec.field(default_factory=VersionRange)
+    device_makes: Rule[str] = msgspec.field(default_factory=Rule)
+    connection_types: Rule[int] = msgspec.field(default_factory=Rule)
+    languages: Rule[LanguageCode] = msgspec.field(default_factory=Rule)
+    segments: Rule[SegmentKey] = msgspec.field(default_factory=Rule)
+    exchanges: Rule[str] = msgspec.field(default_factory=Rule)
+    schain: SupplyChainRule = msgspec.field(default_factory=SupplyChainRule)
+    schedule: list[Window] = []
 
 
 class Budget(Spec):
@@ -112,6 +186,7 @@ class Creative(Spec):
     cat: list[str] = []
     attr: list[int] = []
     bundle: str | None = None
+    language: LanguageCode | None = None
     landing_url: str | None = None
     status: Status = Status.ACTIVE
 
@@ -137,6 +212,7 @@ class LineItem(Spec):
     status: Status = Status.ACTIVE
     start: Instant | None = None
     end: Instant | None = None
+    timezone: str | None = None  # for the schedule; the advertiser's time zone when absent
     budget: Budget | None = None
 
 

@@ -1,13 +1,30 @@
 """Checks a parsed catalog for what its types alone cannot say: references, units and ranges."""
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from openbid.catalog.model import Budget, Campaign, Catalog, Creative, LineItem, MediaType
+from openbid.catalog.model import (
+    Budget,
+    Campaign,
+    Catalog,
+    Creative,
+    LineItem,
+    MediaType,
+    Rule,
+    Targeting,
+    VersionRange,
+    Window,
+)
+from openbid.targeting.schedule import clock_minutes
+from openbid.targeting.version import in_range, parse_version
 
 MAX_CPM = Decimal(10_000)
 MICRO = Decimal("0.000001")
+IAB_CONTENT_1_0 = re.compile(r"^IAB[0-9]+(-[0-9]+)?$")
+VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+TEXT_RULES = ("publishers", "metros", "cities", "os", "device_makes", "exchanges")
 
 
 def _duplicates(kind: str, ids: Iterable[str]) -> list[str]:
@@ -54,6 +71,69 @@ def _creative_problems(path: str, creative: Creative) -> list[str]:
     return problems
 
 
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _blank_values(path: str, rule: Rule[str]) -> list[str]:
+    return [
+        f"{path}.{side}[{j}]: must not be blank"
+        for side, values in (("include", rule.include), ("exclude", rule.exclude))
+        for j, value in enumerate(values)
+        if not value.strip()
+    ]
+
+
+def _version_problems(path: str, bounds: VersionRange) -> list[str]:
+    problems = []
+    for name, text in (("min", bounds.min), ("max", bounds.max)):
+        if text is not None and not VERSION.match(text):
+            problems.append(
+                f"{path}.{name}: expected a version like '14' or '10.3.1', got {text!r}"
+            )
+    if problems or bounds.min is None or bounds.max is None:
+        return problems
+    low, high = parse_version(bounds.min), parse_version(bounds.max)
+    if low is not None and not in_range(low, None, high):
+        problems.append(f"{path}.max: {bounds.max!r} is below min {bounds.min!r}")
+    return problems
+
+
+def _window_problems(path: str, window: Window) -> list[str]:
+    problems = []
+    for name, text in (("from", window.from_), ("to", window.to)):
+        if clock_minutes(text) % 60:
+            problems.append(f"{path}.{name}: the schedule is by the hour, got {text!r}")
+    if window.from_ == "24:00":
+        problems.append(f"{path}.from: a window starts at 23:00 at the latest")
+    elif clock_minutes(window.from_) == clock_minutes(window.to):
+        problems.append(f"{path}.to: equal to from; write 00:00 to 24:00 for a whole day")
+    return problems
+
+
+def _targeting_problems(path: str, rules: Targeting) -> list[str]:
+    problems = []
+    for name in TEXT_RULES:
+        problems += _blank_values(f"{path}.{name}", getattr(rules, name))
+    categories = rules.categories
+    if categories.cattax == 1:
+        for side, values in (("include", categories.include), ("exclude", categories.exclude)):
+            problems += [
+                f"{path}.categories.{side}[{j}]: {value!r} is not an IAB 1.0 category "
+                "(cattax 1) such as IAB8 or IAB8-5"
+                for j, value in enumerate(values)
+                if not IAB_CONTENT_1_0.match(value)
+            ]
+    problems += _version_problems(f"{path}.os_version", rules.os_version)
+    for j, window in enumerate(rules.schedule):
+        problems += _window_problems(f"{path}.schedule[{j}]", window)
+    return problems
+
+
 def _line_item_problems(
     path: str,
     item: LineItem,
@@ -70,6 +150,9 @@ def _line_item_problems(
         problems.append(f"{path}.bid.cpm: must be greater than 0")
     if item.start and item.end and item.start >= item.end:
         problems.append(f"{path}.end: must be after start")
+    if item.timezone is not None and not _known_zone(item.timezone):
+        problems.append(f"{path}.timezone: unknown time zone {item.timezone!r}")
+    problems += _targeting_problems(f"{path}.targeting", item.targeting)
     problems += _budget_problems(f"{path}.budget", item.budget)
     if not item.creative_ids:
         problems.append(f"{path}.creative_ids: a line item needs at least one creative")
@@ -108,9 +191,7 @@ def validate(catalog: Catalog) -> list[str]:
     for i, adv in enumerate(catalog.advertisers):
         if not adv.domains:
             problems.append(f"advertisers[{i}].domains: at least one advertiser domain is needed")
-        try:
-            ZoneInfo(adv.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not _known_zone(adv.timezone):
             problems.append(f"advertisers[{i}].timezone: unknown time zone {adv.timezone!r}")
 
     for i, campaign in enumerate(catalog.campaigns):
