@@ -16,6 +16,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures"
 SERVE_OPTIONS = [
     "--host", "--port", "--catalog", "--seat", "--notice-url", "--signing-keys",
     "--default-tmax-ms", "--network-margin-ms", "--max-body-kib", "--drain-seconds", "--log-level",
+    "--catalog-url", "--exchanges", "--reload-seconds",
 ]  # fmt: skip
 
 

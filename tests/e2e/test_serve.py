@@ -152,3 +152,35 @@ def test_ephemeral_port_is_logged_and_used_in_notice_urls(tmp_path: Path) -> Non
     finally:
         process.terminate()
         assert process.wait(10) == 0
+
+
+def test_each_exchange_has_its_own_bid_path(tmp_path: Path) -> None:
+    catalog = json.loads((Path(__file__).parents[1] / "cases/base-catalog.json").read_text())
+    catalog["line_items"] = [
+        {"id": "li-adx", "campaign_id": "cmp-a", "name": "adx only",
+         "bid": {"strategy": "fixed_cpm", "cpm": 2}, "creative_ids": ["cr-a-300x250"],
+         "targeting": {"exchanges": {"include": ["adx"]}}},
+    ]  # fmt: skip
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    args = ["--catalog", str(path), "--exchanges", "adx, Rubicon"]
+    with BidderProcess(args) as process:
+        conn = http.client.HTTPConnection(LOOPBACK, process.port, timeout=5)
+        statuses = {}
+        for route in (
+            "/openrtb2/bid/adx",
+            "/openrtb2/bid/rubicon",
+            "/openrtb2/bid",
+            "/openrtb2/bid/x",
+        ):
+            conn.request("POST", route, body=REQUEST)
+            answer = conn.getresponse()
+            answer.read()
+            statuses[route] = answer.status
+        conn.close()
+    assert statuses == {
+        "/openrtb2/bid/adx": 200,
+        "/openrtb2/bid/rubicon": 204,
+        "/openrtb2/bid": 204,
+        "/openrtb2/bid/x": 404,
+    }

@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import logging
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from openbid.server.listener import HttpServer, serve_forever
 
 log = logging.getLogger("openbid.serve")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+EXCHANGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 
 
 def _signing_keys(spec: str | None) -> SigningKeys:
@@ -35,6 +37,17 @@ def _signing_keys(spec: str | None) -> SigningKeys:
         return SigningKeys.parse(spec)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--signing-keys") from None
+
+
+def _exchange_names(spec: str) -> list[str]:
+    names = [name.strip().lower() for name in spec.split(",") if name.strip()]
+    bad = [name for name in names if not EXCHANGE_NAME.fullmatch(name)]
+    if bad:
+        raise typer.BadParameter(
+            f"exchange names are letters, digits, '.', '_' or '-': {', '.join(bad)}",
+            param_hint="--exchanges",
+        )
+    return names
 
 
 def _catalog_source(path: Path | None, url: str | None) -> CatalogSource:
@@ -71,6 +84,14 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    exchanges: Annotated[
+        str,
+        typer.Option(
+            envvar="OPENBID_EXCHANGES",
+            help="Comma-separated exchange names; each gets POST /openrtb2/bid/NAME so that line "
+            "items can target it (/openrtb2/bid is the exchange 'default').",
+        ),
+    ] = "",
     seat: Annotated[
         str, typer.Option(envvar="OPENBID_SEAT", help="Buyer seat for advertisers without one.")
     ] = "openbid",
@@ -155,7 +176,7 @@ def serve(
     # the cyclic collector's full passes, which would otherwise walk it and stall requests.
     gc.collect()
     gc.freeze()
-    bid_app = BidApp(bidder)
+    bid_app = BidApp(bidder, _exchange_names(exchanges))
     limits = HttpLimits(max_body_bytes=max_body_kib * 1024)
     background: list[asyncio.Task[None]] = []
 

@@ -1,11 +1,16 @@
 """The bid port's routes: OpenRTB bid requests in, bid responses or 204 out, plus health checks."""
 
+from collections.abc import Sequence
+from functools import partial
+
 import msgspec
 
 from openbid.bidder.pipeline import Bidder
 from openbid.openrtb.codec import InvalidRequest, decode_request
-from openbid.server.http import HttpRequest, HttpResponse, Routes
+from openbid.server.http import Handler, HttpRequest, HttpResponse, Routes
+from openbid.targeting.features import DEFAULT_EXCHANGE
 
+BID_PATH = "/openrtb2/bid"
 OPENRTB_VERSION_HEADER = b"x-openrtb-version"
 DEFAULT_OPENRTB_VERSION = b"2.6"
 _JSON = msgspec.json.Encoder()
@@ -14,8 +19,9 @@ _JSON = msgspec.json.Encoder()
 class BidApp:
     """Serves the bidder over HTTP; readiness follows the catalog and the shutdown signal."""
 
-    def __init__(self, bidder: Bidder) -> None:
+    def __init__(self, bidder: Bidder, exchanges: Sequence[str] = ()) -> None:
         self.bidder = bidder
+        self.exchanges = tuple(exchanges)
         self.stopping = False
 
     @property
@@ -28,15 +34,19 @@ class BidApp:
         self.stopping = True
 
     def routes(self) -> Routes:
-        """Path -> method -> handler for the HTTP listener."""
-        return {
-            "/openrtb2/bid": {"POST": self.bid},
+        """Path -> method -> handler: ``/openrtb2/bid`` for the default exchange, and
+        ``/openrtb2/bid/NAME`` for each named exchange, so targeting can tell them apart."""
+        routes: dict[str, dict[str, Handler]] = {
+            BID_PATH: {"POST": self.bid},
             "/healthz": {"GET": self.healthz},
             "/readyz": {"GET": self.readyz},
         }
+        for name in self.exchanges:
+            routes[f"{BID_PATH}/{name}"] = {"POST": partial(self.bid, exchange=name)}
+        return routes
 
-    def bid(self, request: HttpRequest) -> HttpResponse:
-        """``POST /openrtb2/bid``: 200 with bids, 204 for no bid, 400 for a malformed request."""
+    def bid(self, request: HttpRequest, exchange: str = DEFAULT_EXCHANGE) -> HttpResponse:
+        """``POST /openrtb2/bid[/EXCHANGE]``: 200 with bids, 204 for no bid, 400 if malformed."""
         version = request.headers.get(OPENRTB_VERSION_HEADER, DEFAULT_OPENRTB_VERSION)
         headers = ((OPENRTB_VERSION_HEADER, version),)
         try:
@@ -45,7 +55,8 @@ class BidApp:
             body = _JSON.encode({"error": "invalid bid request", "reason": error.reason})
             return HttpResponse(400, body, headers=headers)
         bidder = self.bidder
-        decision = bidder.bid(bid_request, bidder.deadline(bid_request, request.arrival))
+        deadline = bidder.deadline(bid_request, request.arrival)
+        decision = bidder.bid(bid_request, deadline, exchange=exchange)
         if decision.body is None:
             return HttpResponse(204, headers=headers)
         return HttpResponse(200, decision.body, headers=headers)
