@@ -3,7 +3,7 @@
 import typer
 
 from openbid import __version__
-from openbid.commands import catalog_cmd, demo_cmd, exchange_cmd, serve_cmd
+from openbid.commands import catalog_cmd, demo_cmd, deploy_cmd, exchange_cmd, serve_cmd
 
 app = typer.Typer(
     name="openbid",
@@ -16,6 +16,7 @@ app.command("serve")(serve_cmd.serve)
 app.command("demo")(demo_cmd.demo)
 app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(exchange_cmd.app, name="exchange")
+app.add_typer(deploy_cmd.app, name="deploy")
 
 
 @app.command("version")
