@@ -1,13 +1,11 @@
 """One immutable, compiled catalog: what a request is bid against. Swapped whole, never edited."""
 
-import hashlib
 import time
 from dataclasses import dataclass
 
-import msgspec
-
 from openbid.bidder.response import static_bid_fields
 from openbid.catalog.model import Catalog
+from openbid.catalog.transfer import encode_catalog
 from openbid.pricing.currency import CurrencyTable
 from openbid.targeting.index import TargetingIndex
 
@@ -23,9 +21,12 @@ class CatalogSnapshot:
     compiled_at: float
 
 
-def compile_catalog(catalog: Catalog, default_seat: str) -> CatalogSnapshot:
-    """Compile a validated catalog; the version is a digest of its content."""
-    digest = hashlib.sha256(msgspec.json.encode(catalog)).hexdigest()[:12]
+def compile_catalog(
+    catalog: Catalog, default_seat: str, version: str | None = None
+) -> CatalogSnapshot:
+    """Compile a validated catalog; its version is a digest of its content, computed here
+    unless the caller already has it."""
+    digest = version or encode_catalog(catalog).digest
     index = TargetingIndex(catalog, default_seat)
     return CatalogSnapshot(
         index=index,

@@ -9,3 +9,7 @@ class CatalogError(ValueError):
         self.problems = problems
         listed = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"invalid catalog {source}:\n{listed}")
+
+    def __reduce__(self) -> tuple[type["CatalogError"], tuple[str, list[str]]]:
+        """Pickle by its fields, so that the error crosses from a child process intact."""
+        return (CatalogError, (self.source, self.problems))

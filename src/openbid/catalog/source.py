@@ -67,10 +67,18 @@ class FileSource:
 
 
 class StoreSource:
-    """The catalog store (SQLite or PostgreSQL): its version counter says when to reload."""
+    """The catalog store (SQLite or PostgreSQL): its version counter says when to reload.
 
-    def __init__(self, store: CatalogStore) -> None:
-        self.store = store
+    It pickles as its URL, so a child process can load the catalog with its own connection.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.store = CatalogStore(url)
+
+    def __reduce__(self) -> tuple[type["StoreSource"], tuple[str]]:
+        """Rebuilt from the URL alone: connections do not cross processes."""
+        return (StoreSource, (self.url,))
 
     def describe(self) -> str:
         """The store's URL, password hidden."""

@@ -14,7 +14,6 @@ from openbid.bidder.pipeline import Bidder
 from openbid.bidder.reload import CatalogReloader
 from openbid.catalog.errors import CatalogError
 from openbid.catalog.source import BuiltinSource, CatalogSource, FileSource, StoreSource
-from openbid.catalog.store import CatalogStore
 from openbid.catalog.store_errors import CatalogStoreError
 from openbid.notices.signing import SigningKeys
 from openbid.server.app import BidApp
@@ -56,7 +55,7 @@ def _catalog_source(path: Path | None, url: str | None) -> CatalogSource:
             "give --catalog or --catalog-url, not both", param_hint="--catalog"
         )
     if url is not None:
-        return StoreSource(CatalogStore(url))
+        return StoreSource(url)
     return FileSource(path) if path is not None else BuiltinSource()
 
 

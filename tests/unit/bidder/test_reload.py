@@ -2,12 +2,14 @@
 
 import asyncio
 import copy
+import gc
+import sys
 
 import pytest
 
 from openbid.bidder.config import BidderConfig
 from openbid.bidder.pipeline import Bidder
-from openbid.bidder.reload import CatalogReloader
+from openbid.bidder.reload import CatalogReloader, load_in_thread
 from openbid.catalog.errors import CatalogError
 from openbid.catalog.load import load_catalog
 from openbid.catalog.model import Catalog
@@ -42,7 +44,7 @@ class FakeSource:
 
 def _reloader(source: FakeSource) -> CatalogReloader:
     bidder = Bidder(BidderConfig(signing_keys=SigningKeys({"t": b"k" * 32}, "t")))
-    reloader = CatalogReloader(source, bidder, "openbid", interval=0.01)
+    reloader = CatalogReloader(source, bidder, "openbid", interval=0.01, load=load_in_thread)
     reloader.load_initial()
     return reloader
 
@@ -110,3 +112,13 @@ def test_a_bad_first_catalog_is_an_error() -> None:
     with pytest.raises(CatalogError):
         reloader.load_initial()
     assert reloader.bidder.snapshot is None
+
+
+def test_the_collector_and_switch_interval_are_restored_after_a_reload() -> None:
+    source = FakeSource()
+    reloader = _reloader(source)
+    interval = sys.getswitchinterval()
+    source.current = "v2"
+    assert asyncio.run(reloader.check()) is True
+    assert gc.isenabled()
+    assert sys.getswitchinterval() == interval
