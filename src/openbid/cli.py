@@ -3,7 +3,15 @@
 import typer
 
 from openbid import __version__
-from openbid.commands import catalog_cmd, demo_cmd, deploy_cmd, exchange_cmd, serve_cmd
+from openbid.commands import (
+    catalog_cmd,
+    demo_cmd,
+    deploy_cmd,
+    exchange_cmd,
+    report_cmd,
+    serve_cmd,
+    status_cmd,
+)
 
 app = typer.Typer(
     name="openbid",
@@ -17,6 +25,9 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(deploy_cmd.app, name="deploy")
+app.command("report")(report_cmd.report)
+app.command("status")(status_cmd.status)
+app.command("why")(status_cmd.why)
 
 
 @app.command("version")

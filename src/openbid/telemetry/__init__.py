@@ -1,0 +1,1 @@
+"""Telemetry: metrics aggregated in process, exported to Prometheus and DogStatsD; tags; logs."""
