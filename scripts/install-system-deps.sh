@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages openbid's benchmarks and local platform need, when they are missing.
+# Installs the Debian packages openbid's tests, benchmarks and local platform need, when missing.
 set -euo pipefail
 missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

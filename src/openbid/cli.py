@@ -8,6 +8,7 @@ from openbid.commands import (
     demo_cmd,
     deploy_cmd,
     exchange_cmd,
+    pacing_cmd,
     report_cmd,
     serve_cmd,
     status_cmd,
@@ -25,6 +26,7 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(catalog_cmd.app, name="catalog")
 app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(deploy_cmd.app, name="deploy")
+app.add_typer(pacing_cmd.app, name="pacing")
 app.command("report")(report_cmd.report)
 app.command("status")(status_cmd.status)
 app.command("why")(status_cmd.why)

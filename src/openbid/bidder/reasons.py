@@ -11,6 +11,7 @@ class NoBid(StrEnum):
     NOT_READY = "not_ready"
     DEADLINE = "deadline"
     CURRENCY_UNSUPPORTED = "currency_unsupported"
+    HELD_BACK = "held_back"  # every matching line item was out of budget, paced or capped
     NO_MATCHING_LINE_ITEM = "no_matching_line_item"
     NO_ELIGIBLE_DEAL = "no_eligible_deal"
     CREATIVE_FILTERED = "creative_filtered"

@@ -131,7 +131,7 @@ class CatalogReloader:
     def load_initial(self) -> None:
         """Load and install the first snapshot, blocking; raises CatalogError if it is bad."""
         version = self.source.version()
-        self.bidder.snapshot = compile_catalog(self.source.load(), self._default_seat)
+        self.bidder.install(compile_catalog(self.source.load(), self._default_seat))
         self.version = version
 
     def _compile(self, encoded: EncodedCatalog) -> CatalogSnapshot:
@@ -158,7 +158,7 @@ class CatalogReloader:
         previous_version = graveyard[0].version if graveyard[0] else "-"
         with _sharing_the_lock():
             snapshot = await asyncio.to_thread(self._compile, encoded)
-            self.bidder.snapshot = snapshot
+            self.bidder.install(snapshot)
             await asyncio.to_thread(_release_snapshot, graveyard)
         self.version = version
         self.rejected_version = None

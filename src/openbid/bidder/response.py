@@ -1,9 +1,10 @@
 """Turns the chosen bids into the bytes of an OpenRTB bid response with signed notice URLs.
 
 The fields of a bid that depend only on the line item and creative are JSON-encoded once, when
-the catalog is compiled; a response is then those fragments joined with the few per-bid values,
-each encoded by msgspec. This keeps the hot path free of per-bid structs and re-encoding of
-markup, and the output is the same JSON the ``openbid.openrtb`` model describes.
+the catalog is compiled, with gaps in the markup for the bid's impression and click trackers
+(:mod:`openbid.notices.markup`); a response is then those fragments joined with the few per-bid
+values, each encoded by msgspec. This keeps the hot path free of per-bid structs and re-encoding
+of markup, and the output is the same JSON the ``openbid.openrtb`` model describes.
 """
 
 import itertools
@@ -14,6 +15,7 @@ import msgspec
 
 from openbid.bidder.selection import Choice
 from openbid.catalog.model import MediaType
+from openbid.notices.markup import SlotTemplate, tracked_markup
 from openbid.notices.urls import NoticeUrls, signed_query
 from openbid.pricing.money import micros_to_price
 from openbid.targeting.compiled import CompiledCreative, CompiledLineItem
@@ -35,9 +37,15 @@ class BidIds:
         return f"{self._prefix}{next(self._counter):x}"
 
 
-def static_bid_fields(item: CompiledLineItem, creative: CompiledCreative) -> bytes:
-    """The JSON members of a bid fixed by its line item and creative, without braces."""
+def static_bid_fields(
+    item: CompiledLineItem, creative: CompiledCreative, landing_url: str | None
+) -> SlotTemplate:
+    """The JSON members of a bid fixed by its line item and creative, without braces, with gaps
+    in the markup for the bid's impression and click URLs."""
     banner = creative.type is MediaType.BANNER
+    markup = None
+    if not creative.serve_on_win:
+        markup = tracked_markup(creative.adm, creative.type, landing_url)
     fields = {
         "adid": creative.id,
         "crid": creative.id,
@@ -50,33 +58,49 @@ def static_bid_fields(item: CompiledLineItem, creative: CompiledCreative) -> byt
         "w": creative.w if banner else None,
         "h": creative.h if banner else None,
         "dur": None if banner else creative.duration,
-        "adm": None if creative.serve_on_win else creative.adm,
+        "adm": markup or None,
     }
-    return _encode({k: v for k, v in fields.items() if v is not None})[1:-1]
+    return SlotTemplate(_encode({k: v for k, v in fields.items() if v is not None})[1:-1])
+
+
+def win_markup(creative: CompiledCreative, landing_url: str | None) -> SlotTemplate:
+    """The markup a serve-on-win creative's win notice answers with, with tracker gaps."""
+    return SlotTemplate(tracked_markup(creative.adm, creative.type, landing_url).encode())
+
+
+class BidContext:
+    """What every bid of one response shares: currency, issue time, exchange and user."""
+
+    __slots__ = ("currency", "exchange", "issued_at", "request_id", "user")
+
+    def __init__(
+        self, request_id: str, currency: str, issued_at: int, exchange: str, user: str | None
+    ) -> None:
+        self.request_id = request_id
+        self.currency = currency
+        self.issued_at = issued_at
+        self.exchange = exchange
+        self.user = user or ""
 
 
 def _bid(
-    request_id: str,
-    choice: Choice,
-    fields: bytes,
-    currency: str,
-    bid_id: str,
-    notices: NoticeUrls,
-    issued_at: int,
+    context: BidContext, choice: Choice, template: SlotTemplate, bid_id: str, notices: NoticeUrls
 ) -> bytes:
     item = choice.line_item
     query = signed_query(
-        request_id,
+        context.request_id,
         bid_id,
         choice.imp.id,
         item.id,
         choice.creative.id,
         choice.price_micros,
-        currency,
-        issued_at,
+        context.currency,
+        context.issued_at,
         notices.key_id,
+        context.exchange,
+        context.user,
     )
-    nurl, burl, lurl = notices.urls(query)
+    urls = notices.urls(query, trackers=bool(template.slots))
     deal = b',"dealid":' + _encode(choice.deal_id) if choice.deal_id is not None else b""
     return b"".join(
         (
@@ -87,39 +111,37 @@ def _bid(
             b',"price":',
             _encode(micros_to_price(choice.price_micros)),
             b',"nurl":',
-            _encode(nurl),
+            _encode(urls.win),
             b',"burl":',
-            _encode(burl),
+            _encode(urls.billing),
             b',"lurl":',
-            _encode(lurl),
+            _encode(urls.loss),
             deal,
             b",",
-            fields,
+            template.fill(urls.impression, urls.click),
             b"}",
         )
     )
 
 
 def encode_bid_response(
-    request_id: str,
+    context: BidContext,
     choices: Sequence[Choice],
-    bid_fields: dict[tuple[str, str], bytes],
-    currency: str,
-    bid_ids: BidIds,
+    bid_ids: Sequence[str],
+    templates: dict[tuple[str, str], SlotTemplate],
     notices: NoticeUrls,
-    issued_at: int,
 ) -> bytes:
     """The response JSON: one seat bid per buyer seat, one bid per impression."""
     seats: dict[str, list[bytes]] = {}
-    for choice in choices:
-        fields = bid_fields[choice.line_item.id, choice.creative.id]
-        bid = _bid(request_id, choice, fields, currency, bid_ids.next(), notices, issued_at)
+    for choice, bid_id in zip(choices, bid_ids, strict=True):
+        template = templates[choice.line_item.id, choice.creative.id]
+        bid = _bid(context, choice, template, bid_id, notices)
         seats.setdefault(choice.line_item.seat, []).append(bid)
     seatbids = b",".join(
         b'{"bid":[' + b",".join(bids) + b'],"seat":' + _encode(seat) + b"}"
         for seat, bids in seats.items()
     )
     return b"".join(
-        (b'{"id":', _encode(request_id), b',"seatbid":[', seatbids, b'],"cur":"',
-         currency.encode(), b'"}')
+        (b'{"id":', _encode(context.request_id), b',"seatbid":[', seatbids, b'],"cur":"',
+         context.currency.encode(), b'"}')
     )  # fmt: skip

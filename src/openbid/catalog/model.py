@@ -24,6 +24,7 @@ Taxonomy = Annotated[int, msgspec.Meta(ge=1)]
 CurrencyCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 Dimension = Annotated[int, msgspec.Meta(gt=0, le=100_000)]
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+Period = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{0,5}[smhd]$")]  # "24h", "30m", "7d"
 T = TypeVar("T")
 
 
@@ -137,6 +138,20 @@ class Budget(Spec):
     daily: Decimal | None = None
 
 
+class Pacing(StrEnum):
+    """How a line item spends its daily budget: evenly over the day, or as fast as it can."""
+
+    EVEN = "even"
+    ASAP = "asap"
+
+
+class FrequencyCap(Spec):
+    """At most ``max`` impressions per user in any rolling window of ``per`` (e.g. ``24h``)."""
+
+    max: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    per: Period
+
+
 class FixedCpm(Spec, tag="fixed_cpm", tag_field="strategy"):
     """Bid the same CPM on every impression the line item wins."""
 
@@ -167,6 +182,7 @@ class Campaign(Spec):
     start: Instant | None = None
     end: Instant | None = None
     budget: Budget | None = None
+    frequency_caps: list[FrequencyCap] = []
 
 
 class Creative(Spec):
@@ -214,6 +230,8 @@ class LineItem(Spec):
     end: Instant | None = None
     timezone: str | None = None  # for the schedule; the advertiser's time zone when absent
     budget: Budget | None = None
+    pacing: Pacing = Pacing.ASAP  # catalogs written before pacing keep their delivery
+    frequency_caps: list[FrequencyCap] = []
 
 
 class Catalog(Spec):

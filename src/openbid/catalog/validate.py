@@ -10,6 +10,7 @@ from openbid.catalog.model import (
     Campaign,
     Catalog,
     Creative,
+    FrequencyCap,
     LineItem,
     MediaType,
     Rule,
@@ -17,6 +18,7 @@ from openbid.catalog.model import (
     VersionRange,
     Window,
 )
+from openbid.catalog.periods import period_seconds
 from openbid.targeting.schedule import clock_minutes
 from openbid.targeting.version import in_range, parse_version
 
@@ -25,6 +27,7 @@ MICRO = Decimal("0.000001")
 IAB_CONTENT_1_0 = re.compile(r"^IAB[0-9]+(-[0-9]+)?$")
 VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 TEXT_RULES = ("publishers", "metros", "cities", "os", "device_makes", "exchanges")
+MAX_CAP_SECONDS = 30 * 86400  # impressions are remembered this long at most
 
 
 def _duplicates(kind: str, ids: Iterable[str]) -> list[str]:
@@ -54,6 +57,19 @@ def _budget_problems(path: str, budget: Budget | None) -> list[str]:
     for name, value in (("total", budget.total), ("daily", budget.daily)):
         if value is not None:
             problems += _amount(f"{path}.{name}", value)
+    return problems
+
+
+def _cap_problems(path: str, caps: list[FrequencyCap]) -> list[str]:
+    problems = []
+    seen: set[int] = set()
+    for j, cap in enumerate(caps):
+        seconds = period_seconds(cap.per)
+        if seconds > MAX_CAP_SECONDS:
+            problems.append(f"{path}[{j}].per: at most 30d, got {cap.per!r}")
+        if seconds in seen:
+            problems.append(f"{path}[{j}].per: two caps over the same period {cap.per!r}")
+        seen.add(seconds)
     return problems
 
 
@@ -154,6 +170,7 @@ def _line_item_problems(
         problems.append(f"{path}.timezone: unknown time zone {item.timezone!r}")
     problems += _targeting_problems(f"{path}.targeting", item.targeting)
     problems += _budget_problems(f"{path}.budget", item.budget)
+    problems += _cap_problems(f"{path}.frequency_caps", item.frequency_caps)
     if not item.creative_ids:
         problems.append(f"{path}.creative_ids: a line item needs at least one creative")
     for j, creative_id in enumerate(item.creative_ids):
@@ -201,6 +218,7 @@ def validate(catalog: Catalog) -> list[str]:
         if campaign.start and campaign.end and campaign.start >= campaign.end:
             problems.append(f"{path}.end: must be after start")
         problems += _budget_problems(f"{path}.budget", campaign.budget)
+        problems += _cap_problems(f"{path}.frequency_caps", campaign.frequency_caps)
 
     for i, creative in enumerate(catalog.creatives):
         path = f"creatives[{i}]"

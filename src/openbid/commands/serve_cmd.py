@@ -15,14 +15,20 @@ from openbid.bidder.reload import CatalogReloader
 from openbid.catalog.errors import CatalogError
 from openbid.catalog.source import BuiltinSource, CatalogSource, FileSource, StoreSource
 from openbid.catalog.store_errors import CatalogStoreError
+from openbid.notices.exchanges import ExchangeConfigError, ExchangeOptions, load_exchanges
+from openbid.notices.receiver import NoticeReceiver
 from openbid.notices.signing import SigningKeys
+from openbid.pacing.setup import EXPOSURE_SECONDS, PacingSettings, build_pacing
 from openbid.server.app import BidApp
 from openbid.server.http import HttpLimits
 from openbid.server.listener import HttpServer, serve_forever
+from openbid.server.notice_routes import NoticeRoutes
 
 log = logging.getLogger("openbid.serve")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 EXCHANGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+DEFAULT_EXCHANGE = "default"
+FINISH_SECONDS = 5.0  # at shutdown, time to write the last notices and give leases back
 
 
 def _signing_keys(spec: str | None) -> SigningKeys:
@@ -47,6 +53,15 @@ def _exchange_names(spec: str) -> list[str]:
             param_hint="--exchanges",
         )
     return names
+
+
+def _exchange_options(path: Path | None) -> dict[str, ExchangeOptions]:
+    if path is None:
+        return {}
+    try:
+        return load_exchanges(path)
+    except ExchangeConfigError as error:
+        raise typer.BadParameter(str(error), param_hint="--exchanges-config") from None
 
 
 def _catalog_source(path: Path | None, url: str | None) -> CatalogSource:
@@ -91,6 +106,17 @@ def serve(
             "items can target it (/openrtb2/bid is the exchange 'default').",
         ),
     ] = "",
+    exchanges_config: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="OPENBID_EXCHANGES_CONFIG",
+            exists=True,
+            dir_okay=False,
+            help="YAML file of per-exchange options (bill_on: burl|nurl, price_encryption keys "
+            "from env/file); each exchange named in it gets its bid path too.",
+            show_default=False,
+        ),
+    ] = None,
     seat: Annotated[
         str, typer.Option(envvar="OPENBID_SEAT", help="Buyer seat for advertisers without one.")
     ] = "openbid",
@@ -108,6 +134,61 @@ def serve(
             envvar="OPENBID_SIGNING_KEYS",
             help="Notice signing keys as id:secret[,id:secret...]; the first signs, all verify. "
             "A random per-process key when omitted.",
+            show_default=False,
+        ),
+    ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OPENBID_REDIS_URL",
+            help="Redis (redis://HOST:PORT/DB) that bidder instances share budgets, notices and "
+            "frequency caps through; budgets are kept in this process when omitted.",
+            show_default=False,
+        ),
+    ] = None,
+    redis_prefix: Annotated[
+        str, typer.Option(envvar="OPENBID_REDIS_PREFIX", help="Prefix of every Redis key.")
+    ] = "openbid",
+    instance_id: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OPENBID_INSTANCE_ID",
+            help="This instance's name among those sharing Redis [default: host-pid-random].",
+            show_default=False,
+        ),
+    ] = None,
+    notice_max_age: Annotated[
+        float,
+        typer.Option(
+            envvar="OPENBID_NOTICE_MAX_AGE",
+            min=1,
+            help="Seconds after the bid a notice is still accepted (older: 410, never spent).",
+        ),
+    ] = 3600.0,
+    exposure_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar="OPENBID_EXPOSURE_SECONDS",
+            min=1,
+            help="Seconds a bid's price stays held against its budgets while its billing notice "
+            "may still come; bills later than this can overspend.",
+        ),
+    ] = EXPOSURE_SECONDS,
+    pacing_day_seconds: Annotated[
+        float,
+        typer.Option(
+            envvar="OPENBID_PACING_DAY_SECONDS",
+            min=1,
+            help="For tests: real seconds one pacing day lasts (daily budgets and plans run "
+            "faster; leases and deadlines do not).",
+        ),
+    ] = 86400.0,
+    pacing_day_origin: Annotated[
+        float | None,
+        typer.Option(
+            envvar="OPENBID_PACING_DAY_ORIGIN",
+            help="For tests: the epoch second a compressed pacing day starts at midnight UTC "
+            "[default: the last real midnight UTC].",
             show_default=False,
         ),
     ] = None,
@@ -151,7 +232,8 @@ def serve(
         str, typer.Option(envvar="OPENBID_LOG_LEVEL", help="debug, info, warning or error.")
     ] = "info",
 ) -> None:
-    """Answer OpenRTB 2.6 bid requests on POST /openrtb2/bid (and /healthz, /readyz)."""
+    """Answer OpenRTB 2.6 bid requests on POST /openrtb2/bid, notices on GET /notice/KIND (and
+    /healthz, /readyz)."""
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -163,7 +245,21 @@ def serve(
         network_margin_ms=network_margin_ms,
         signing_keys=_signing_keys(signing_keys),
     )
-    bidder = Bidder(config)
+    options = _exchange_options(exchanges_config)
+    names = _exchange_names(exchanges)
+    names += [name for name in options if name != DEFAULT_EXCHANGE and name not in names]
+    pacing = build_pacing(
+        PacingSettings(
+            redis_url=redis_url,
+            redis_prefix=redis_prefix,
+            instance=instance_id or "",
+            day_seconds=pacing_day_seconds,
+            day_origin=pacing_day_origin,
+            exposure_seconds=exposure_seconds,
+            notice_max_age=notice_max_age,
+        )
+    )
+    bidder = Bidder(config, pacing=pacing.state)
     try:
         source = _catalog_source(catalog, catalog_url)
         reloader = CatalogReloader(source, bidder, seat, reload_seconds)
@@ -175,7 +271,17 @@ def serve(
     # the cyclic collector's full passes, which would otherwise walk it and stall requests.
     gc.collect()
     gc.freeze()
-    bid_app = BidApp(bidder, _exchange_names(exchanges))
+    receiver = NoticeReceiver(
+        config.signing_keys,
+        options,
+        lambda: bidder.snapshot,
+        lambda: bidder.notice_base,
+        pacing.state,
+        pacing.submit,
+        notice_max_age,
+        pacing.state.clock.wall,
+    )
+    bid_app = BidApp(bidder, names, NoticeRoutes(receiver))
     limits = HttpLimits(max_body_bytes=max_body_kib * 1024)
     background: list[asyncio.Task[None]] = []
 
@@ -187,8 +293,10 @@ def serve(
     def ready(server: HttpServer) -> None:
         if notice_url is None and port == 0:
             bidder.point_notices_at(f"http://{public_host}:{server.port}")
+        loop = asyncio.get_running_loop()
         if reload_seconds > 0:
-            background.append(asyncio.get_running_loop().create_task(reloader.run()))
+            background.append(loop.create_task(reloader.run()))
+        background.append(loop.create_task(pacing.run()))
         log.info(
             "listening on http://%s:%d (catalog %s, %d line items)",
             host,
@@ -210,4 +318,5 @@ def serve(
     except OSError as error:
         typer.echo(f"cannot listen on {host}:{port}: {error.strerror or error}", err=True)
         raise typer.Exit(1) from None
+    asyncio.run(pacing.finish(FINISH_SECONDS))
     log.info("stopped")

@@ -1,4 +1,8 @@
-"""HMAC-SHA256 keys for the notice URLs the bidder hands out, with key ids for rotation."""
+"""HMAC-SHA512 keys for the notice URLs the bidder hands out, with key ids for rotation.
+
+SHA-512 gives 64 bytes per MAC: enough for a separate 10-byte tag for each of the five notice
+kinds of a bid (win, billing, loss, impression, click) from one MAC per bid.
+"""
 
 import hashlib
 import hmac
@@ -20,7 +24,7 @@ class SigningKeys:
             raise ValueError(f"signing keys must be at least {MIN_SECRET_BYTES} bytes")
         # Keyed once: each signature then costs one copy and one pass over the message.
         self._macs = {
-            key_id: hmac.new(secret, digestmod=hashlib.sha256) for key_id, secret in keys.items()
+            key_id: hmac.new(secret, digestmod=hashlib.sha512) for key_id, secret in keys.items()
         }
         self.active_id = active_id
 
@@ -41,7 +45,7 @@ class SigningKeys:
         return cls({"local": secrets.token_bytes(32)}, "local")
 
     def digest(self, message: bytes, key_id: str | None = None) -> bytes | None:
-        """HMAC-SHA256 of ``message`` under ``key_id`` (the active key when None); None when
+        """HMAC-SHA512 of ``message`` under ``key_id`` (the active key when None); None when
         that key is not (or no longer) listed."""
         template = self._macs.get(self.active_id if key_id is None else key_id)
         if template is None:

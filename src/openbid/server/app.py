@@ -8,6 +8,7 @@ import msgspec
 from openbid.bidder.pipeline import Bidder
 from openbid.openrtb.codec import InvalidRequest, decode_request
 from openbid.server.http import Handler, HttpRequest, HttpResponse, Routes
+from openbid.server.notice_routes import NoticeRoutes
 from openbid.targeting.features import DEFAULT_EXCHANGE
 
 BID_PATH = "/openrtb2/bid"
@@ -17,11 +18,15 @@ _JSON = msgspec.json.Encoder()
 
 
 class BidApp:
-    """Serves the bidder over HTTP; readiness follows the catalog and the shutdown signal."""
+    """Serves the bidder over HTTP, and its notices when given ``notices``; readiness follows
+    the catalog and the shutdown signal."""
 
-    def __init__(self, bidder: Bidder, exchanges: Sequence[str] = ()) -> None:
+    def __init__(
+        self, bidder: Bidder, exchanges: Sequence[str] = (), notices: NoticeRoutes | None = None
+    ) -> None:
         self.bidder = bidder
         self.exchanges = tuple(exchanges)
+        self.notices = notices
         self.stopping = False
 
     @property
@@ -43,6 +48,8 @@ class BidApp:
         }
         for name in self.exchanges:
             routes[f"{BID_PATH}/{name}"] = {"POST": partial(self.bid, exchange=name)}
+        if self.notices is not None:
+            routes.update(self.notices.routes())
         return routes
 
     def bid(self, request: HttpRequest, exchange: str = DEFAULT_EXCHANGE) -> HttpResponse:

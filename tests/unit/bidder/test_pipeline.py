@@ -97,7 +97,10 @@ def test_response_fields() -> None:
         "1800000",
     )
     a, b, i, li, c = (params[name] for name in ("a", "b", "i", "l", "c"))
-    query = signed_query(a, b, i, li, c, int(params["bp"]), params["cur"], int(params["t"]), "t")
+    x, u = params["x"], params.get("u", "")
+    query = signed_query(
+        a, b, i, li, c, int(params["bp"]), params["cur"], int(params["t"]), "t", x, u
+    )
     assert verify_notice(KEYS, WIN, query, "t", params["s"])
 
 
