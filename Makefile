@@ -15,6 +15,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/openbid demo
 
+# The deploy loop on this machine: stable tasks behind HAProxy, traffic, a good canary promoted,
+# a slow one rolled back by the analysis; prints where the chart of canary vs stable is.
+.PHONY: demo-deploy
+demo-deploy: $(STAMP) system-deps
+	$(BIN)/openbid deploy local demo --dir demo-deploy
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -39,5 +45,13 @@ bench-targeting: $(STAMP) system-deps
 bench-generator: $(STAMP)
 	$(BIN)/python bench/generator_throughput.py
 
+.PHONY: fuzz
+fuzz: $(STAMP)
+	mkdir -p .fuzz-corpus
+	for seed in tests/fixtures/openrtb/bid-request/*/*.json; do \
+		cp "$$seed" ".fuzz-corpus/$$(basename $$(dirname $$seed))-$$(basename $$seed)"; done
+	$(BIN)/python tests/fuzz/fuzz_decode.py -max_total_time=$${FUZZ_SECONDS:-300} -max_len=4096 \
+		-dict=tests/fuzz/openrtb.dict -artifact_prefix=.fuzz-corpus/ .fuzz-corpus
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .fuzz-corpus .mypy_cache .pytest_cache .ruff_cache build src/*.egg-info

@@ -392,6 +392,9 @@ def server_commands(port: int, catalog: Path) -> dict[str, list[str]]:
         "echo": [python, str(BENCH_DIR / "echo_bidder.py"), "--host", HOST, "--port", str(port)],
         "openbid": [
             openbid, "serve", "--host", HOST, "--port", str(port), "--catalog", str(catalog),
+            # wrk sends no win/loss notices: release each bid's budget hold after a second (as a
+            # loss notice would) so budgets do not fill with holds and turn bids into no-bids
+            "--exposure-seconds", "1", "--events", f"{catalog.parent / 'events'}/",
         ],
         "fastapi": [
             python, "-m", "uvicorn", "fastapi_bidder:app", "--app-dir", str(BENCH_DIR),

@@ -10,30 +10,45 @@
    is compared with the same loop emitting nothing. This is where the interpreter lock shows:
    what the writer does while holding it delays the loop.
 
-The issue's goal — bidder throughput with event logging at least 0.9x without — needs the
-events wired into ``openbid serve`` and is measured by ``make bench`` once they are; the figures
-here bound what the log can cost per event until then.
+4. **The wired bidder** (the issue's goal: throughput with event logging at least 0.9x without):
+   ``openbid serve`` on the demo catalog without its budgets (so that no bid is held back by a
+   lease running dry: only the event log differs), pinned to CPU 0 and loaded by wrk on CPU 1 with
+   keep-alive POSTs of ``bench/request.json`` (one bid per request, so one ``bid`` event each),
+   with ``--events none`` against ``--events DIR`` (Parquet, and gzip JSON Lines), alternating,
+   the median of a few rounds each; the events each run wrote are counted from the files.
 """
 
 import argparse
 import asyncio
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import timeit
+from importlib import resources
 from pathlib import Path
 
+import duckdb
+import yaml
 from rich.console import Console
 from rich.table import Table
 
+from bid_throughput import REQUEST_FILE, check_bid, free_port, run_wrk, stop, wait_ready
+from openbid.catalog.load import DEMO_CATALOG
 from openbid.events.build import Audience, EventBuilder, Origin
 from openbid.events.encode import FileFormat
 from openbid.events.files import FileSink
 from openbid.events.log import EventLog
 from openbid.events.schema import Deployment, Event
+from openbid.events.sources import local_files
 
 console = Console(width=None if Console().is_terminal else 110)
 AUDIENCE = Audience("3f2a9c0d1e7b4a55", "USA", "US-NY", 4, "iOS")
+HOST = "127.0.0.1"
+THROUGHPUT_GOAL = 0.9
+WIRED_MODES = ("events off", "parquet", "jsonl")
 
 
 def make_builder() -> EventBuilder:
@@ -176,16 +191,111 @@ def event_loop_impact(rate: int, seconds: float) -> Table:
     return table
 
 
+def unbudgeted_catalog(path: Path) -> Path:
+    """The demo catalog without budgets, written to ``path``."""
+    text = resources.files("openbid.catalog").joinpath(DEMO_CATALOG).read_text("utf-8")
+    catalog = yaml.safe_load(text)
+    for entity in (*catalog["campaigns"], *catalog["line_items"]):
+        entity.pop("budget", None)
+    path.write_text(json.dumps(catalog))
+    return path
+
+
+def _serve_args(mode: str, directory: Path) -> list[str]:
+    if mode == "events off":
+        return ["--events", "none"]
+    return ["--events", f"{directory}?format={mode}"]
+
+
+def _bid_events(directory: Path) -> int:
+    files = [str(path) for path in local_files(directory, None, None)]
+    if not files:
+        return 0
+    reader = "read_parquet" if files[0].endswith(".parquet") else "read_json_auto"
+    with duckdb.connect() as db:
+        row = db.execute(f"SELECT count(*) FROM {reader}({files}) WHERE kind = 'bid'").fetchone()
+    return int(row[0]) if row else 0
+
+
+class WiredRun:
+    """One wrk run's figures: answers with a bid per second, other answers, bid events."""
+
+    def __init__(self, bids_per_second: float, bids: int, others: str, events: int) -> None:
+        self.bids_per_second = bids_per_second
+        self.bids = bids
+        self.others = others
+        self.events = events
+
+
+def wired_round(mode: str, seconds: float, connections: int) -> WiredRun:
+    """One wrk run against ``openbid serve`` in ``mode``."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as work:
+        directory = Path(work) / "events"
+        command = [
+            "taskset", "-c", "0", sys.executable, "-m", "openbid", "serve", "--host", HOST,
+            "--port", str(port), "--signing-keys", "bench:0123456789abcdef0123",
+            "--log-level", "warning", "--catalog", str(unbudgeted_catalog(Path(work) / "c.json")),
+            *_serve_args(mode, directory),
+        ]  # fmt: skip
+        process = subprocess.Popen(command, start_new_session=True)
+        try:
+            wait_ready(process, port)
+            check_bid(port, REQUEST_FILE.read_bytes())
+            result = run_wrk((port, process.pid), REQUEST_FILE, seconds, connections)
+        finally:
+            stop(process)
+        events = _bid_events(directory) if mode != "events off" else 0
+    bids = result.statuses.get(200, 0)
+    other = [f"{n:,}x{code}" for code, n in sorted(result.statuses.items()) if code != 200]
+    others = " ".join(other + ([f"{result.errors:,} errors"] if result.errors else [])) or "0"
+    return WiredRun(bids / (result.duration_s or seconds), bids, others, events)
+
+
+def wired_throughput(seconds: float, rounds: int, connections: int) -> Table:
+    """Median bids/s (answers with a bid) of openbid serve with the event log off and on."""
+    runs: dict[str, list[WiredRun]] = {mode: [] for mode in WIRED_MODES}
+    for _ in range(rounds):
+        for mode in WIRED_MODES:
+            runs[mode].append(wired_round(mode, seconds, connections))
+    off = statistics.median(run.bids_per_second for run in runs["events off"])
+    table = Table(
+        title=f"openbid serve, event log off and on (wrk, {connections} connections, "
+        f"{seconds:.0f} s x {rounds} rounds, medians)"
+    )
+    columns = ("events", "bids/s", "ratio to off", "goal", "other answers", "bid events/bids")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for mode in WIRED_MODES:
+        rate = statistics.median(run.bids_per_second for run in runs[mode])
+        ratio = rate / off if off else 0.0
+        goal = "PASS" if ratio >= THROUGHPUT_GOAL else "FAIL"
+        # one warm-up bid (check_bid) precedes each wrk run; wrk stops counting with requests
+        # still in flight, which the bidder answers (and records) all the same
+        written = ", ".join(f"{run.events:,}/{run.bids + 1:,}" for run in runs[mode])
+        if mode == "events off":
+            goal, written = "-", "-"
+        others = ", ".join(run.others for run in runs[mode])
+        table.add_row(mode, f"{rate:,.0f}", f"{ratio:.3f}", goal, others, written)
+    return table
+
+
 def main() -> None:
-    """Run the three measurements and print them."""
+    """Run the four measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000, help="events per throughput run")
     parser.add_argument("--rate", type=int, default=20_000, help="events/s in the loop test")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of the loop test")
+    parser.add_argument("--wrk-seconds", type=float, default=8.0, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs per set-up")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections")
+    parser.add_argument("--wired-only", action="store_true", help="only the wired bidder")
     args = parser.parse_args()
-    console.print(hot_path(100_000))
-    console.print(writer_throughput(args.events))
-    console.print(event_loop_impact(args.rate, args.seconds))
+    if not args.wired_only:
+        console.print(hot_path(100_000))
+        console.print(writer_throughput(args.events))
+        console.print(event_loop_impact(args.rate, args.seconds))
+    console.print(wired_throughput(args.wrk_seconds, args.rounds, args.connections))
 
 
 if __name__ == "__main__":

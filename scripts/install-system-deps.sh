@@ -5,6 +5,8 @@ missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v taskset >/dev/null 2>&1 || missing+=(util-linux)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

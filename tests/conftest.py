@@ -1,5 +1,6 @@
 """Shared fixtures: paths to the test data and a running `openbid serve` on loopback."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,6 +9,13 @@ import pytest
 from openbid.exchange.bidder_process import BidderProcess
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _events_in_a_temporary_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Bidders started by tests write their event log under the session's temporary directory,
+    not ./openbid-events/ in the working tree (tests that look at events pass --events)."""
+    os.environ.setdefault("OPENBID_EVENTS", str(tmp_path_factory.mktemp("events")))
 
 
 @pytest.fixture(scope="session")

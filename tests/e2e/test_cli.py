@@ -171,3 +171,4 @@ def test_demo_runs_end_to_end() -> None:
         assert title in result.stdout
     assert "cmp-acme-spring" in result.stdout
     assert "openbid serve stopped." in result.stdout
+    assert "3. The event log: openbid report" in result.stdout

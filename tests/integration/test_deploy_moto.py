@@ -8,6 +8,7 @@ What moto cannot do (roll services out, keep tasks running) is done by the fixtu
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from openbid.cli import app
 from openbid.deploy.ecs import CANARY_TAG, EcsPlatform, started_by
 from openbid.deploy.platform import short_revision
 
+from .fake_http import fake_server
+from .fake_prometheus import bidder_prometheus
 from .moto_fixtures import (
     CLUSTER,
     CREDENTIALS,
@@ -502,3 +505,73 @@ def test_the_installed_command_honours_aws_endpoint_url(world: World) -> None:
     picture = json.loads(result.stdout)
     assert picture["phase"] == "idle"
     assert short_revision(picture["service"]["revision"]) == REV1
+
+
+def test_canary_analysed_and_promoted_on_a_pass(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (
+        fake_server(bidder_prometheus()) as prometheus,
+        fake_server(lambda _: (204, b"")) as webhook,
+    ):
+        monkeypatch.setenv("OPENBID_PROMETHEUS_URL", prometheus.url)
+        result = deploy(
+            world, "canary", "--image", "1.1.0", "--analyze", "2s", "--interval", "1s",
+            "--auto", "--notify", f"{webhook.url}/hook",
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"promoted: the service runs openbid-bidder-test:2 — passed after [\d.]+s: score 100",
+        result.output,
+    )
+    after = snapshot(world)
+    assert (after.service, after.primary) == (REV2, (REV2, "COMPLETED"))
+    assert (after.tasks, after.canary, after.weights) == ([], set(), (100, 0))
+    (hook,) = webhook.requests
+    assert (hook.method, hook.path) == ("POST", "/hook")
+    body = json.loads(hook.body)
+    assert (body["revision"], body["decision"]) == (REV2, "promote")
+    assert body["done"] == "promoted: the service runs openbid-bidder-test:2"
+    assert body["judgement"]["verdict"] == "pass"
+
+
+def test_canary_analysed_and_rolled_back_on_a_failure(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fake_server(bidder_prometheus({"deadline_miss_rate": 5.0})) as prometheus:
+        monkeypatch.setenv("OPENBID_PROMETHEUS_URL", prometheus.url)
+        result = deploy(
+            world, "canary", "--image", "1.1.0", "--analyze", "10m", "--interval", "1s", "--auto",
+            "--notify", "http://127.0.0.1:9/nobody",
+        )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    assert re.search(
+        r"rolled back: the service runs openbid-bidder-test:1 — failed after [\d.]+s: critical "
+        r"metric failed: deadline_miss_rate \(higher:",
+        " ".join(result.output.split()),
+    )
+    assert "warning: notification not delivered: cannot reach http://127.0.0.1:9/nobody" in (
+        result.output
+    )
+    after = snapshot(world)
+    assert after.service == REV1
+    assert (after.tasks, after.canary, after.weights) == ([], set(), (100, 0))
+    assert after.marks == {"openbid:rolled-back-from": REV2}
+
+
+def test_analysis_without_auto_leaves_the_canary(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with fake_server(bidder_prometheus({"error_rate": 5.0})) as prometheus:
+        monkeypatch.setenv("OPENBID_PROMETHEUS_URL", prometheus.url)
+        result = deploy(world, "canary", "--image", "1.1.0", "--analyze", "1s")
+    assert result.exit_code == 3, result.output
+    assert "analysis of openbid-bidder-test:2: rollback" in result.output
+    assert snapshot(world).weights == (95, 5)
+
+
+def test_auto_needs_analyze(world: World) -> None:
+    result = deploy(world, "canary", "--image", "1.1.0", "--auto")
+    assert result.exit_code == 2
+    assert "needs --analyze DURATION" in result.output
+    assert snapshot(world).revisions == [REV1]

@@ -302,8 +302,8 @@ def test_pacing_show_reads_what_instances_publish(redis_prefix: str) -> None:
             "lease": {"allowance": 8000, "expires_in": 9.5, "available": 1},
             "plan": {"scope": "l:li", "now": 500_000},
         }
-        health = {"state": "ok", "since": 1.0, "last_ok": 1.0, "last_error": "", "failures": 0,
-                  "recoveries": 0}  # fmt: skip
+        health = {"state": "ok", "since": 1.0, "last_ok": 1.0, "last_error": "", "failures": 7,
+                  "recoveries": 2}  # fmt: skip
         await ledger.publish({"health": health, "queued_notices": 0, "line_items": {"li": state}})
         await ledger.apply([NoticeEffect("bill:1", _charge(int(time.time()), 250_000, 0))])
         await ledger.close()
@@ -314,7 +314,8 @@ def test_pacing_show_reads_what_instances_publish(redis_prefix: str) -> None:
     )
     assert result.exit_code == 0, result.output
     view = json.loads(result.output)
-    assert [i["instance"] for i in view["instances"]] == ["bidder-1"]
+    (shown,) = view["instances"]
+    assert (shown["instance"], shown["failures"], shown["recoveries"]) == ("bidder-1", 7, 2)
     (item,) = view["line_items"]
     assert (item["line_item"], item["spent_total"], item["spent_today"]) == ("li", 250_000, 250_000)
     assert (item["throttle_min"], item["leased"], item["plan_now"]) == (0.4, 8000, 500_000)
@@ -322,6 +323,7 @@ def test_pacing_show_reads_what_instances_publish(redis_prefix: str) -> None:
         app, ["pacing", "show", "--redis-url", REDIS_URL, "--redis-prefix", redis_prefix]
     )
     assert "bidder-1" in table.output
+    assert "1970-01-01 00:00:01" in table.output  # since when the ledger is ok, in UTC
     assert "0.25" in table.output
     alone = CliRunner().invoke(app, ["pacing", "show"], env={"OPENBID_REDIS_URL": ""})
     assert "nothing shared to show" in alone.output

@@ -1,7 +1,8 @@
 """What the admin API reads from budgets, pacing and frequency caps, whoever implements them.
 
-The pacing subsystem provides an object with these two methods; until it is wired in, the
-admin API uses :class:`NullPacingView`, which knows of no budget and blocks nothing.
+``openbid serve`` hands the admin API its :class:`~openbid.pacing.state.PacingState`, which has
+these two methods; without one (tests, benchmarks) the admin API uses :class:`NullPacingView`,
+which knows of no budget and blocks nothing.
 """
 
 from typing import Protocol
@@ -27,7 +28,7 @@ class PacingView(Protocol):
 
 
 class NullPacingView:
-    """No budgets, no pacing, no caps: the view until the pacing subsystem provides one."""
+    """No budgets, no pacing, no caps: the view when no pacing state is given."""
 
     def line_item_state(self, line_item_id: str) -> dict[str, object]:
         """Nothing is known."""

@@ -8,6 +8,7 @@ to the bid server, which stops this one as part of its drain.
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -39,12 +40,23 @@ class AdminServer:
         )
         self._server = _EmbeddedServer(self._config)
         self._task: asyncio.Task[None] | None = None
+        self._socket: socket.socket | None = None
+        self.host = host
         self.port = port
 
+    def bind(self) -> socket.socket:
+        """Take the port now, before serving starts (``port`` is then the bound one); raises
+        OSError when it cannot be had, for the caller to report."""
+        if self._socket is None:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            self._socket = socket.create_server((self.host, self.port), family=family)
+            self.port = self._socket.getsockname()[1]
+        return self._socket
+
     async def start(self) -> int:
-        """Bind and start serving in a task of the running loop; the bound port."""
-        sock = self._config.bind_socket()
-        self.port = sock.getsockname()[1]
+        """Bind (unless done already) and start serving in a task of the running loop; the
+        bound port."""
+        sock = self.bind()
         self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:
             if self._task.done():

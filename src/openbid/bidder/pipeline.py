@@ -18,11 +18,15 @@ from openbid.targeting.features import DEFAULT_EXCHANGE, request_features
 
 
 class Decision(msgspec.Struct, frozen=True, gc=False):
-    """What the bidder decided: the bid response's JSON with its choices, or why not."""
+    """What the bidder decided: the bid response's JSON with its choices, or why not; for the
+    event log, each choice's bid id, the response currency and the hashed user key."""
 
     body: bytes | None
     choices: list[Choice]
     reason: NoBid | None
+    bid_ids: list[str] = []
+    currency: str = ""
+    user: str | None = None
 
 
 class Bidder:
@@ -118,7 +122,7 @@ class Bidder:
         if time.monotonic() >= deadline:
             return Decision(None, [], NoBid.DEADLINE)
         if not choices:
-            return Decision(None, [], reason)
+            return Decision(None, [], reason, [], currency, user)
         context = BidContext(request.id, currency, issued_at, exchange, user)
         body = encode_bid_response(context, choices, bid_ids, snapshot.bid_fields, self._notices)
-        return Decision(body, choices, None)
+        return Decision(body, choices, None, bid_ids, currency, user)

@@ -50,6 +50,10 @@ NAMING_CONVENTION = {
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _owner(name: str, target: str) -> sa.Column[str]:
+    return sa.Column(name, sa.String(ID_LENGTH), sa.ForeignKey(target), nullable=False, index=True)
+
+
 def _timestamps() -> list[sa.Column[datetime]]:
     return [
         sa.Column("created_at", UtcDateTime(), nullable=False),
@@ -91,13 +95,7 @@ campaigns = sa.Table(
     "campaigns",
     metadata,
     sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
-    sa.Column(
-        "advertiser_id",
-        sa.String(ID_LENGTH),
-        sa.ForeignKey("advertisers.id"),
-        nullable=False,
-        index=True,
-    ),
+    _owner("advertiser_id", "advertisers.id"),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("start_at", UtcDateTime()),
@@ -111,13 +109,7 @@ creatives = sa.Table(
     "creatives",
     metadata,
     sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
-    sa.Column(
-        "advertiser_id",
-        sa.String(ID_LENGTH),
-        sa.ForeignKey("advertisers.id"),
-        nullable=False,
-        index=True,
-    ),
+    _owner("advertiser_id", "advertisers.id"),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
     *_timestamps(),
@@ -138,13 +130,7 @@ line_items = sa.Table(
     "line_items",
     metadata,
     sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
-    sa.Column(
-        "campaign_id",
-        sa.String(ID_LENGTH),
-        sa.ForeignKey("campaigns.id"),
-        nullable=False,
-        index=True,
-    ),
+    _owner("campaign_id", "campaigns.id"),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("start_at", UtcDateTime()),

@@ -1,6 +1,8 @@
 """``openbid demo``: a DSP at work. Start a bidder on the demo catalog, show its answers to the
-sample requests, then drive it with simulated exchange traffic and show what happened."""
+sample requests, drive it with simulated exchange traffic and show what happened, then stop it
+and report from the event log it wrote."""
 
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -8,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from openbid.commands.report_cmd import report
 from openbid.exchange.bidder_process import BidderProcess
 from openbid.exchange.loadgen import RunConfig
 from openbid.exchange.profile import load_profile
@@ -81,11 +84,21 @@ def demo(
     rate: Annotated[float, typer.Option(min=1, help="Simulated requests per second.")] = 200.0,
     duration: Annotated[float, typer.Option(min=1, help="Seconds of simulated traffic.")] = 20.0,
     seed: Annotated[int, typer.Option(help="Seed of the simulated traffic.")] = 1,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help="Directory for the bidder's event log; a new temporary one when omitted.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run `openbid serve` on loopback, show its answers to sample requests, then drive it with
-    simulated exchange traffic and report bids, wins, spend, latency and notices."""
+    """Run `openbid serve` on loopback, show its answers to sample requests, drive it with
+    simulated exchange traffic and report bids, wins, spend, latency and notices, then report
+    from the event log the bidder wrote (`openbid report`)."""
     console = Console()
-    args = ["--catalog", str(catalog)] if catalog else []
+    directory = events or Path(tempfile.mkdtemp(prefix="openbid-demo-events-"))
+    args = ["--events", str(directory)] + (["--catalog", str(catalog)] if catalog else [])
     with console.status("starting openbid serve on loopback..."):
         bidder = BidderProcess(args).start()
     try:
@@ -93,7 +106,13 @@ def demo(
         samples_ok = _samples(bidder, console)
         traffic_ok = _traffic(bidder, console, rate, duration, seed)
     finally:
-        bidder.stop()
+        code = bidder.stop()
     console.print("openbid serve stopped.")
-    if not (samples_ok and traffic_ok):
+    if code != 0:
+        console.print(f"[red]openbid serve exited with {code}[/red]")
+    console.rule(f"3. The event log: openbid report {directory}")
+    chart = directory / "report.png"
+    report(str(directory), chart=chart)
+    console.print(f"Spend and win rate over time: {chart}")
+    if not (samples_ok and traffic_ok and code == 0):
         raise typer.Exit(1)

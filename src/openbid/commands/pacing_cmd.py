@@ -1,6 +1,7 @@
 """``openbid pacing``: budgets, spend, plans, throttles and leases as the bidders share them."""
 
 import sys
+from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
@@ -69,11 +70,18 @@ def _table(view: PacingView) -> Table:
 
 def _instances(view: PacingView) -> Table:
     table = Table(title="Instances", title_justify="left")
-    for name in ("instance", "ledger", "since", "notices queued"):
+    for name in ("instance", "ledger", "since (UTC)", "notices queued", "failures", "recoveries"):
         table.add_column(name)
     for instance in view.instances:
-        since = f"{instance.since:.0f}"
-        table.add_row(instance.instance, instance.state, since, str(instance.queued_notices))
+        since = datetime.fromtimestamp(instance.since, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(
+            instance.instance,
+            instance.state,
+            since,
+            str(instance.queued_notices),
+            str(instance.failures),
+            str(instance.recoveries),
+        )
     return table
 
 

@@ -15,14 +15,20 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-import duckdb
 import msgspec
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from openbid.events.chart import bucket_seconds, draw_chart
-from openbid.events.query import Dimension, EventQuery, Filters, Metrics, Row
+from openbid.events.query import (
+    Dimension,
+    EventQuery,
+    EventQueryError,
+    Filters,
+    Metrics,
+    Row,
+)
 from openbid.events.sources import EventSourceError, download_s3, local_files
 from openbid.events.url import DEFAULT_EVENTS_URL
 
@@ -176,7 +182,7 @@ def report(
             query = EventQuery(files, filters)
     except EventSourceError as error:
         raise _fail(str(error)) from None
-    except duckdb.Error as error:
+    except EventQueryError as error:
         raise _fail(f"cannot read the event files in {source}: {error}") from None
     _output(query, dimensions, source, len(files), as_csv, as_json)
     if chart is not None:

@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -10,25 +11,37 @@ from typing import Annotated
 import typer
 
 from openbid.bidder.config import BidderConfig
+from openbid.bidder.observe import DEFAULT_NOBID_SAMPLE
 from openbid.bidder.pipeline import Bidder
 from openbid.bidder.reload import CatalogReloader
 from openbid.catalog.errors import CatalogError
 from openbid.catalog.source import BuiltinSource, CatalogSource, FileSource, StoreSource
 from openbid.catalog.store_errors import CatalogStoreError
+from openbid.commands.serve_observability import Observability, ObservabilitySettings
+from openbid.commands.serve_workers import check_workers, run_workers, worker_index
+from openbid.events.log import DEFAULT_BATCH_WINDOW, DEFAULT_CAPACITY, EventLog, open_event_log
+from openbid.events.url import DEFAULT_EVENTS_URL, EventsUrlError
 from openbid.notices.exchanges import ExchangeConfigError, ExchangeOptions, load_exchanges
 from openbid.notices.receiver import NoticeReceiver
 from openbid.notices.signing import SigningKeys
 from openbid.pacing.setup import EXPOSURE_SECONDS, PacingSettings, build_pacing
 from openbid.server.app import BidApp
+from openbid.server.faults import with_faults
 from openbid.server.http import HttpLimits
 from openbid.server.listener import HttpServer, serve_forever
 from openbid.server.notice_routes import NoticeRoutes
+from openbid.telemetry.flush import DEFAULT_INTERVAL
+from openbid.telemetry.logging import LEVELS, configure_logging
+from openbid.telemetry.statsd import statsd_address
+from openbid.telemetry.tags import runtime_tags
 
 log = logging.getLogger("openbid.serve")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 EXCHANGE_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 DEFAULT_EXCHANGE = "default"
 FINISH_SECONDS = 5.0  # at shutdown, time to write the last notices and give leases back
+DEFAULT_LIMITS = HttpLimits()
+EVENTS_CLOSE_SECONDS = 15.0  # at shutdown, time to write the queued events and finish files
 
 
 def _signing_keys(spec: str | None) -> SigningKeys:
@@ -72,6 +85,24 @@ def _catalog_source(path: Path | None, url: str | None) -> CatalogSource:
     if url is not None:
         return StoreSource(url)
     return FileSource(path) if path is not None else BuiltinSource()
+
+
+def _event_log(url: str, batch_window: float, capacity: int) -> EventLog | None:
+    try:
+        return open_event_log(url, batch_window=batch_window, capacity=capacity)
+    except EventsUrlError as error:
+        raise typer.BadParameter(str(error), param_hint="--events") from None
+    except OSError as error:
+        raise typer.BadParameter(
+            f"cannot write events to {url}: {error.strerror or error}", param_hint="--events"
+        ) from None
+
+
+def _statsd(url: str | None) -> tuple[str, int] | None:
+    try:
+        return statsd_address(url, os.environ)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--statsd-url") from None
 
 
 def serve(
@@ -212,6 +243,32 @@ def serve(
             envvar="OPENBID_MAX_BODY_KIB", min=1, help="Largest request body accepted (413 above)."
         ),
     ] = 256,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            envvar="OPENBID_MAX_CONNECTIONS",
+            min=1,
+            help="Client connections held at most; more are closed as they arrive.",
+        ),
+    ] = DEFAULT_LIMITS.max_connections,
+    load_shedding: Annotated[
+        bool,
+        typer.Option(
+            envvar="OPENBID_LOAD_SHEDDING",
+            help="When saturated, answer a share of bid requests with an undecoded no-bid (204) "
+            "so the rest meet their deadline.",
+        ),
+    ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="OPENBID_WORKERS",
+            min=1,
+            max=256,
+            help="Bidder processes sharing the port (SO_REUSEPORT), e.g. one per core; more than "
+            "one needs a fixed --port and --redis-url. Worker i's admin port is --admin-port + i.",
+        ),
+    ] = 1,
     drain_seconds: Annotated[
         float,
         typer.Option(
@@ -228,15 +285,105 @@ def serve(
             help="How often to check the catalog for changes (0: never).",
         ),
     ] = 1.0,
+    events: Annotated[
+        str,
+        typer.Option(
+            envvar="OPENBID_EVENTS",
+            help="Where the event log goes: a directory (?format=parquet|jsonl, rotate_seconds, "
+            "rotate_mb), s3://BUCKET/PREFIX, stdout, or none.",
+        ),
+    ] = DEFAULT_EVENTS_URL,
+    events_batch_window: Annotated[
+        float,
+        typer.Option(
+            envvar="OPENBID_EVENTS_BATCH_WINDOW",
+            min=0.01,
+            help="Seconds between two writes of queued events: at most this much is lost in a "
+            "crash.",
+        ),
+    ] = DEFAULT_BATCH_WINDOW,
+    events_queue: Annotated[
+        int,
+        typer.Option(
+            envvar="OPENBID_EVENTS_QUEUE",
+            min=1,
+            help="Events that may wait to be written; beyond, new ones are dropped and counted.",
+        ),
+    ] = DEFAULT_CAPACITY,
+    events_nobid_sample: Annotated[
+        int,
+        typer.Option(
+            envvar="OPENBID_EVENTS_NOBID_SAMPLE",
+            min=1,
+            help="Record one no-bid in this many as a nobid event.",
+        ),
+    ] = DEFAULT_NOBID_SAMPLE,
+    admin_host: Annotated[
+        str, typer.Option(envvar="OPENBID_ADMIN_HOST", help="Address of the admin API.")
+    ] = "127.0.0.1",
+    admin_port: Annotated[
+        int,
+        typer.Option(
+            envvar="OPENBID_ADMIN_PORT",
+            min=0,
+            max=65535,
+            help="Port of the admin API (0: an ephemeral one, logged).",
+        ),
+    ] = 8081,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OPENBID_ADMIN_TOKEN",
+            help="Bearer token of the admin API; the admin API is off without one.",
+            show_default=False,
+        ),
+    ] = None,
+    statsd_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="OPENBID_STATSD_URL",
+            help="DogStatsD to send metrics to (udp://HOST:PORT) [default: DD_AGENT_HOST and "
+            "DD_DOGSTATSD_PORT when set, else none].",
+            show_default=False,
+        ),
+    ] = None,
+    metrics_interval: Annotated[
+        float,
+        typer.Option(
+            envvar="OPENBID_METRICS_INTERVAL",
+            min=0.05,
+            help="Seconds between two exports of the metrics (DogStatsD, Prometheus).",
+        ),
+    ] = DEFAULT_INTERVAL,
+    why_ring_size: Annotated[
+        int,
+        typer.Option(
+            envvar="OPENBID_WHY_RING_SIZE",
+            min=1,
+            max=100_000,
+            help="Recent requests kept for the admin API's why-not-bidding replay.",
+        ),
+    ] = 1000,
     log_level: Annotated[
         str, typer.Option(envvar="OPENBID_LOG_LEVEL", help="debug, info, warning or error.")
     ] = "info",
 ) -> None:
     """Answer OpenRTB 2.6 bid requests on POST /openrtb2/bid, notices on GET /notice/KIND (and
-    /healthz, /readyz)."""
-    logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    /healthz, /readyz); record events; serve metrics and the admin API on their own port."""
+    index = worker_index()
+    if workers > 1 and index is None:
+        check_workers(workers, port, redis_url)
+        stop_timeout = drain_seconds + EVENTS_CLOSE_SECONDS + FINISH_SECONDS + 5
+        raise typer.Exit(run_workers(workers, stop_timeout))
+    if index is not None and admin_port:
+        admin_port += index
+    if log_level.strip().lower() not in LEVELS:
+        raise typer.BadParameter(
+            f"one of {', '.join(LEVELS)}, not {log_level!r}", param_hint="--log-level"
+        )
+    tags = runtime_tags()
+    configure_logging(log_level, tags)
+    statsd = _statsd(statsd_url)
     public_host = "127.0.0.1" if host in WILDCARD_HOSTS else host
     config = BidderConfig(
         seat=seat,
@@ -267,6 +414,56 @@ def serve(
     except (CatalogError, CatalogStoreError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+    shown = {
+        "host": host,
+        "port": port,
+        "catalog": str(catalog) if catalog else None,
+        "catalog_url": catalog_url,
+        "exchanges": names,
+        "seat": seat,
+        "notice_url": config.notice_base_url,
+        "signing_keys": signing_keys,
+        "redis_url": redis_url,
+        "redis_prefix": redis_prefix,
+        "events": events,
+        "events_batch_window": events_batch_window,
+        "events_queue": events_queue,
+        "events_nobid_sample": events_nobid_sample,
+        "admin_host": admin_host,
+        "admin_port": admin_port,
+        "statsd": f"{statsd[0]}:{statsd[1]}" if statsd else None,
+        "metrics_interval": metrics_interval,
+        "default_tmax_ms": default_tmax_ms,
+        "network_margin_ms": network_margin_ms,
+        "drain_seconds": drain_seconds,
+        "max_connections": max_connections,
+        "load_shedding": load_shedding,
+        "workers": workers,
+        "worker": index,
+        "reload_seconds": reload_seconds,
+    }
+    settings = ObservabilitySettings(
+        tags=tags,
+        config=shown,
+        metrics_interval=metrics_interval,
+        statsd=statsd,
+        admin_host=admin_host,
+        admin_port=admin_port,
+        admin_token=admin_token,
+        why_ring_size=why_ring_size,
+        nobid_sample=events_nobid_sample,
+    )
+    event_log = _event_log(events, events_batch_window, events_queue)
+    observability = Observability(settings, bidder, reloader, pacing, event_log)
+    try:
+        observability.bind()
+    except OSError as error:
+        observability.close(EVENTS_CLOSE_SECONDS)
+        typer.echo(
+            f"cannot listen on {admin_host}:{admin_port} (admin API): {error.strerror or error}",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     # What exists now (code, the compiled catalog) lives as long as the process: keep it out of
     # the cyclic collector's full passes, which would otherwise walk it and stall requests.
     gc.collect()
@@ -280,9 +477,16 @@ def serve(
         pacing.submit,
         notice_max_age,
         pacing.state.clock.wall,
+        observer=observability.notice_observer,
     )
-    bid_app = BidApp(bidder, names, NoticeRoutes(receiver))
-    limits = HttpLimits(max_body_bytes=max_body_kib * 1024)
+    bid_app = BidApp(
+        bidder,
+        names,
+        NoticeRoutes(receiver),
+        observer=observability.bid_observer,
+        readiness=observability.readiness,
+    )
+    limits = HttpLimits(max_body_bytes=max_body_kib * 1024, max_connections=max_connections)
     background: list[asyncio.Task[None]] = []
 
     def stop() -> None:
@@ -297,6 +501,8 @@ def serve(
         if reload_seconds > 0:
             background.append(loop.create_task(reloader.run()))
         background.append(loop.create_task(pacing.run()))
+        observability.figures.shedder = server.shedder
+        observability.start()
         log.info(
             "listening on http://%s:%d (catalog %s, %d line items)",
             host,
@@ -307,16 +513,21 @@ def serve(
 
     try:
         serve_forever(
-            bid_app.routes(),
+            with_faults(bid_app.routes(), bid_app.observer),
             host,
             port,
             limits,
             on_ready=ready,
             on_stop=stop,
             drain_timeout=drain_seconds,
+            after_drain=observability.stop,
+            shed=bid_app.shed_answers() if load_shedding else None,
+            reuse_port=index is not None,
         )
     except OSError as error:
+        observability.close(EVENTS_CLOSE_SECONDS)
         typer.echo(f"cannot listen on {host}:{port}: {error.strerror or error}", err=True)
         raise typer.Exit(1) from None
+    observability.close(EVENTS_CLOSE_SECONDS)
     asyncio.run(pacing.finish(FINISH_SECONDS))
     log.info("stopped")

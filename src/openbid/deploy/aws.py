@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -29,6 +28,7 @@ from openbid.deploy.errors import (
 )
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_ecs import ECSClient
     from mypy_boto3_elbv2 import ElasticLoadBalancingv2Client
     from mypy_boto3_ssm import SSMClient
@@ -75,6 +75,8 @@ class Aws:
 
     def ecs(self) -> "ECSClient":
         """An ECS client."""
+        import boto3  # noqa: PLC0415 - boto3 loads only when AWS is called
+
         with aws_errors():
             return boto3.client(
                 "ecs",
@@ -85,6 +87,8 @@ class Aws:
 
     def elbv2(self) -> "ElasticLoadBalancingv2Client":
         """An Elastic Load Balancing v2 client."""
+        import boto3  # noqa: PLC0415 - boto3 loads only when AWS is called
+
         with aws_errors():
             return boto3.client(
                 "elbv2",
@@ -95,9 +99,23 @@ class Aws:
 
     def ssm(self) -> "SSMClient":
         """An SSM client."""
+        import boto3  # noqa: PLC0415 - boto3 loads only when AWS is called
+
         with aws_errors():
             return boto3.client(
                 "ssm",
+                region_name=self.region,
+                endpoint_url=self.endpoint_url,
+                config=self._config(),
+            )
+
+    def cloudwatch(self) -> "CloudWatchClient":
+        """A CloudWatch client."""
+        import boto3  # noqa: PLC0415 - boto3 loads only when AWS is called
+
+        with aws_errors():
+            return boto3.client(
+                "cloudwatch",
                 region_name=self.region,
                 endpoint_url=self.endpoint_url,
                 config=self._config(),

@@ -45,3 +45,7 @@ class ConflictError(DeployError):
 
 class ToolMissingError(DeployError):
     """A program the verb runs is not installed (the session-manager plugin for exec)."""
+
+
+class MetricsError(DeployError):
+    """A metrics provider could not be reached, refused a query, or answered nonsense."""

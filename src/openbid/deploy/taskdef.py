@@ -11,16 +11,16 @@ import difflib
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
 import yaml
-from botocore.model import StructureShape
-from botocore.validate import ParamValidator
 
 from openbid.deploy.config import DeployConfig
 from openbid.deploy.errors import ConfigError
 from openbid.deploy.templating import Lookups, render_template
+
+if TYPE_CHECKING:
+    from botocore.model import StructureShape
 
 TaskDefinition = dict[str, Any]
 """A task definition as ``RegisterTaskDefinition`` takes it (camelCase keys, as in boto3)."""
@@ -79,7 +79,10 @@ def render_task_definition(config: DeployConfig, image: str, lookups: Lookups) -
 
 
 @cache
-def _register_shape() -> StructureShape:
+def _register_shape() -> "StructureShape":
+    import botocore.session  # noqa: PLC0415 - botocore's model loads only when needed
+    from botocore.model import StructureShape  # noqa: PLC0415
+
     model = botocore.session.get_session().get_service_model("ecs")
     shape = model.operation_model("RegisterTaskDefinition").input_shape
     assert isinstance(shape, StructureShape)
@@ -105,6 +108,8 @@ def _readable(line: str) -> str:
 
 def botocore_problems(definition: TaskDefinition) -> list[str]:
     """What botocore's ECS model finds wrong with ``definition`` as a RegisterTaskDefinition."""
+    from botocore.validate import ParamValidator  # noqa: PLC0415
+
     report = ParamValidator().validate(definition, _register_shape())
     if not report.has_errors():
         return []

@@ -12,11 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import matplotlib
-import matplotlib.dates as mdates
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
-
 from openbid.events.query import Point
 
 BUCKETS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86400)
@@ -55,6 +50,11 @@ def draw_chart(
         spend[point.series][n] += point.spend
         bids[point.series][n] += point.bids
         wins[point.series][n] += point.wins
+
+    import matplotlib  # noqa: PLC0415 -- loaded only to draw, never by the bidder
+    import matplotlib.dates as mdates  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.ticker import PercentFormatter  # noqa: PLC0415
 
     figure = Figure(figsize=(11, 7), layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))

@@ -11,7 +11,6 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-import duckdb
 import msgspec
 import pyarrow as pa
 
@@ -144,13 +143,22 @@ def _sources(files: Sequence[Path]) -> str:
     return " UNION ALL BY NAME ".join(selects)
 
 
+class EventQueryError(Exception):
+    """The event files could not be read into the query database."""
+
+
 class EventQuery:
     """An in-memory DuckDB database holding the events of some files, ready to aggregate."""
 
     def __init__(self, files: Sequence[Path], filters: Filters) -> None:
+        import duckdb  # noqa: PLC0415 -- only reports need DuckDB; the bidder never loads it
+
         self._db = duckdb.connect()
         self._db.execute("SET TimeZone = 'UTC'")
-        self._load(files, filters)
+        try:
+            self._load(files, filters)
+        except duckdb.Error as error:
+            raise EventQueryError(str(error)) from None
 
     def _load(self, files: Sequence[Path], filters: Filters) -> None:
         self._db.execute(

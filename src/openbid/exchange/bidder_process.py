@@ -60,6 +60,13 @@ class BidderProcess:
         """Where bid requests go."""
         return f"{self.url}/openrtb2/bid"
 
+    @property
+    def pid(self) -> int:
+        """The running process's id."""
+        if self._process is None:
+            raise RuntimeError("openbid serve is not started")
+        return self._process.pid
+
     def start(self) -> "BidderProcess":
         """Start the process and wait until ``/readyz`` answers 200."""
         if self._log_path is not None:

@@ -46,11 +46,14 @@ class BadNotice(Exception):  # noqa: N818 -- a verdict on input, not a programmi
 
 
 def _extras(rest: str) -> tuple[str, str | None, str | None]:
-    """The tag, then ``p`` and ``r`` (URL-decoded) from what follows ``&s=``."""
+    """The tag, then ``p`` and ``r`` (URL-decoded) from what follows ``&s=``; either repeated
+    is ambiguous (which price was billed?) and refused."""
     tag, _, tail = rest.partition("&")
     price = loss = None
     for part in tail.split("&") if tail else ():
         name, _, value = part.partition("=")
+        if (name == "p" and price is not None) or (name == "r" and loss is not None):
+            raise BadNotice(400, f"repeated `{name}`")
         if name == "p":
             price = unquote(value)
         elif name == "r":

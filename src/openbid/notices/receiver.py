@@ -49,6 +49,10 @@ class NoticeAnswer:
         self.location = location
 
 
+NoticeObserverFn = Callable[[str, str, SignedNotice | None, int | None], None]
+"""Told of each notice once decided: its kind, outcome, the notice when it verified, and its
+clearing price in micros (win and billing notices)."""
+
 _NO_CONTENT = NoticeAnswer(204)
 _PIXEL = NoticeAnswer(200, PIXEL, b"image/gif")
 _ERRORS = {status: NoticeAnswer(status) for status in (400, 403, 410)}
@@ -67,6 +71,7 @@ class NoticeReceiver:
         submit: Callable[[NoticeEffect], None] | None,
         max_age: float,
         wall: Callable[[], float] = time.time,
+        observer: NoticeObserverFn | None = None,
     ) -> None:
         self._keys = keys
         self._exchanges = exchanges
@@ -76,11 +81,13 @@ class NoticeReceiver:
         self._submit = submit
         self._max_age = max_age
         self._wall = wall
+        self._observer = observer  # told (kind, outcome, notice or None, price) of each notice
         self._recent = RecentNotices(max_age)
         self.counts: Counter[tuple[str, str]] = Counter()  # (kind, outcome) -> notices
 
     def receive(self, kind: str, query: str) -> NoticeAnswer:
         """Handle one ``kind`` notice whose URL query is ``query``."""
+        notice: SignedNotice | None = None
         try:
             notice = read_notice(self._keys, kind, query)
             now = self._wall()
@@ -92,6 +99,8 @@ class NoticeReceiver:
             price = self._price(kind, notice, options)
         except BadNotice as error:
             self.counts[kind, error.reason] += 1
+            if self._observer is not None:
+                self._observer(kind, error.reason, notice, None)
             return _ERRORS[error.status]
         snapshot = self._snapshot()
         if self._recent.first(f"{kind}:{notice.bid_id}", now):
@@ -99,6 +108,8 @@ class NoticeReceiver:
         else:
             outcome = "duplicate"
         self.counts[kind, outcome] += 1
+        if self._observer is not None:
+            self._observer(kind, outcome, notice, price)
         return self._answer(kind, notice, snapshot)
 
     def _price(self, kind: str, notice: SignedNotice, options: ExchangeOptions) -> int | None:

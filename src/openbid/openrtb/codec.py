@@ -1,9 +1,9 @@
 """JSON wire codec for bid requests and responses.
 
 Decoders and encoders are built once at import. Every way a body can be unacceptable (not
-UTF-8, not JSON, wrong shape, nested too deeply, ids missing or repeated) surfaces as
-:class:`InvalidRequest` (or :class:`InvalidResponse`) carrying a short reason fit for a 400
-response body or a log line; nothing else escapes.
+UTF-8, not JSON, wrong shape, nested too deeply, ids missing or repeated, too many impressions)
+surfaces as :class:`InvalidRequest` (or :class:`InvalidResponse`) carrying a short reason fit for
+a 400 response body or a log line; nothing else escapes.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 Body = bytes | bytearray | memoryview
+MAX_IMPS = 100  # more impressions than any exchange sends in one request: refused, not worked
 
 
 class InvalidMessage(ValueError):  # noqa: N818 -- the name the bidder raises and catches
@@ -103,6 +104,8 @@ def _check_request(req: BidRequest) -> None:
     imps = req.imp
     if not imps:
         raise InvalidRequest("empty `imp`")
+    if len(imps) > MAX_IMPS:
+        raise InvalidRequest(f"too many impressions ({len(imps)} > {MAX_IMPS})")
     if len(imps) == 1:
         if not imps[0].id:
             raise InvalidRequest("empty imp id at `$.imp[0].id`")

@@ -8,12 +8,19 @@ throttle falls behind (quiet hours), the plan is re-drawn from where spend stand
 is left over the rest of the day: that is the catch-up.
 
 Times are fractions of the day, so the same controller paces a real day or a compressed one.
+The spend it sees is up to a lease round old, though, in real time: in a day compressed into
+minutes, closing gaps within a fixed fraction of the day would mean acting faster than spend is
+seen, and oscillating. So neither horizon is shorter than a few lease rounds of real time.
 """
 
 import math
 
+from openbid.pacing.clock import SECONDS_PER_DAY
+
 CORRECTION = 1 / 240  # of a day: how quickly a gap to the plan is closed (6 minutes)
 SMOOTHING = 1 / 240  # of a day: the memory of the full-throttle spend rate
+MIN_CORRECTION_SECONDS = 0.5  # real time: two lease rounds
+MIN_SMOOTHING_SECONDS = 2.0  # real time: eight lease rounds
 LEARN_ABOVE = 0.02  # a throttle this low says too little about the full-throttle rate
 
 
@@ -21,11 +28,14 @@ class EvenPacer:
     """The pacing state of one daily budget (a line item's, or a campaign's)."""
 
     __slots__ = (
-        "_anchor_fraction", "_anchor_spent", "_full_rate", "_last_fraction", "_last_spent",
-        "day", "throttle",
+        "_anchor_fraction", "_anchor_spent", "_correction", "_full_rate", "_last_fraction",
+        "_last_spent", "_smoothing", "day", "throttle",
     )  # fmt: skip
 
-    def __init__(self) -> None:
+    def __init__(self, day_seconds: float = SECONDS_PER_DAY) -> None:
+        """A pacer for days of ``day_seconds`` real seconds (fewer than 86400: compressed)."""
+        self._correction = max(CORRECTION, MIN_CORRECTION_SECONDS / day_seconds)
+        self._smoothing = max(SMOOTHING, MIN_SMOOTHING_SECONDS / day_seconds)
         self.day = ""
         self.throttle = 1.0
         self._anchor_fraction = 0.0
@@ -53,7 +63,7 @@ class EvenPacer:
             self.throttle = 0.0
             return self.throttle
         slope = (daily - self._anchor_spent) / (1.0 - self._anchor_fraction)
-        wanted = slope + (target - spent) / CORRECTION
+        wanted = slope + (target - spent) / self._correction
         throttle = 1.0 if self._full_rate <= 0 else min(max(wanted / self._full_rate, 0.0), 1.0)
         if throttle >= 1.0 and spent < target:
             # Behind even at full throttle: spread what is left over the rest of the day.
@@ -69,7 +79,7 @@ class EvenPacer:
             if self._full_rate <= 0:
                 self._full_rate = observed
             else:
-                weight = 1.0 - math.exp(-elapsed / SMOOTHING)
+                weight = 1.0 - math.exp(-elapsed / self._smoothing)
                 self._full_rate += weight * (observed - self._full_rate)
         if elapsed > 0 or self._last_fraction < 0:
             self._last_fraction, self._last_spent = fraction, spent

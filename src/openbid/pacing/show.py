@@ -20,6 +20,8 @@ class InstanceView(msgspec.Struct):
     state: str
     since: float
     queued_notices: int
+    failures: int  # ledger calls that failed
+    recoveries: int  # times the ledger came back after being unreachable
 
 
 class LineItemView(msgspec.Struct):
@@ -97,6 +99,8 @@ def read_pacing(url: str, prefix: str) -> PacingView:
                     health["state"],
                     health["since"],
                     document.get("queued_notices", 0),
+                    health.get("failures", 0),
+                    health.get("recoveries", 0),
                 )
             )
             for line_item, state in document.get("line_items", {}).items():

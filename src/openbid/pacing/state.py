@@ -75,7 +75,7 @@ class PacingState:
             if item.capped:
                 capped |= 1 << item.bit
             if item.pace is not None and item.pace.key not in self.pacers:
-                self.pacers[item.pace.key] = EvenPacer()
+                self.pacers[item.pace.key] = EvenPacer(self.clock.day_seconds)
             by_bit.append(allowance)
         self._by_bit = by_bit
         self.throttles = [1.0] * len(rules)

@@ -232,6 +232,8 @@ class PacingLoop:
             state.caps.sweep(state.clock.wall(), state.clock.monotonic(), keep)
 
     async def _status(self) -> None:
+        if not self.ledger.shared:
+            return  # one process: nothing to publish (its admin API reads the state itself)
         state = self.state
         while True:
             await asyncio.sleep(STATUS_SECONDS)

@@ -55,6 +55,7 @@ class HttpLimits:
     max_body_bytes: int = 256 * 1024
     max_decompressed_bytes: int = 1024 * 1024
     max_header_bytes: int = 16 * 1024
+    max_connections: int = 4096  # beyond this, new connections are closed as they arrive
     header_timeout: float = 5.0
     body_timeout: float = 10.0
     keepalive_timeout: float = 75.0

@@ -4,9 +4,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 
-from openbid.server.http import HttpLimits, Routes
+from openbid.server.http import HttpLimits, HttpResponse, Routes
+from openbid.server.overload import LoadShedder
 from openbid.server.protocol import ServerState
 
 __all__ = ["HttpServer", "serve_forever", "start"]
@@ -22,13 +23,20 @@ class HttpServer:
     def __init__(self, server: asyncio.Server, state: ServerState) -> None:
         self._server = server
         self._state = state
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+        loop = asyncio.get_running_loop()
+        self._sweeper = loop.create_task(self._sweep())
+        self._sampler = loop.create_task(state.shedder.run())
 
     @property
     def port(self) -> int:
         """The bound TCP port (the ephemeral one when started on port 0)."""
         sockname: tuple[str, int] = self._server.sockets[0].getsockname()
         return sockname[1]
+
+    @property
+    def shedder(self) -> LoadShedder:
+        """How much of the sheddable traffic is being shed, and how much was."""
+        return self._state.shedder
 
     @property
     def connections(self) -> int:
@@ -59,9 +67,10 @@ class HttpServer:
                 logger.warning("drain timed out; closing %d connections", len(state.connections))
                 for conn in tuple(state.connections):
                     conn.abort()
-        self._sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._sweeper
+        for task in (self._sweeper, self._sampler):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self._server.wait_closed()
 
 
@@ -73,9 +82,11 @@ async def start(
     *,
     reuse_port: bool = False,
     backlog: int = 2048,
+    shed: Mapping[str, HttpResponse] | None = None,
 ) -> HttpServer:
-    """Listen on host:port (0 = ephemeral) and serve `routes` on the running loop."""
-    state = ServerState(routes, limits)
+    """Listen on host:port (0 = ephemeral) and serve `routes` on the running loop; under
+    overload, requests to a path in `shed` may get its answer instead of the handler's."""
+    state = ServerState(routes, limits, shed)
     server = await asyncio.get_running_loop().create_server(
         state.protocol_factory(),
         host,
@@ -107,11 +118,15 @@ async def _serve(
     drain_timeout: float,
     reuse_port: bool,
     backlog: int,
+    after_drain: Callable[[], Awaitable[None]] | None = None,
+    shed: Mapping[str, HttpResponse] | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT, then call `on_stop` and drain."""
+    """Serve until SIGTERM or SIGINT, then call `on_stop`, drain, and await `after_drain`."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    server = await start(routes, host, port, limits, reuse_port=reuse_port, backlog=backlog)
+    server = await start(
+        routes, host, port, limits, reuse_port=reuse_port, backlog=backlog, shed=shed
+    )
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
@@ -124,6 +139,8 @@ async def _serve(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         await server.shutdown(drain_timeout)
+        if after_drain is not None:
+            await after_drain()
 
 
 def serve_forever(
@@ -137,8 +154,11 @@ def serve_forever(
     drain_timeout: float = 10.0,
     reuse_port: bool = False,
     backlog: int = 2048,
+    after_drain: Callable[[], Awaitable[None]] | None = None,
+    shed: Mapping[str, HttpResponse] | None = None,
 ) -> None:
-    """Serve on uvloop (asyncio if missing) until SIGTERM/SIGINT, drain gracefully, return."""
+    """Serve on uvloop (asyncio if missing) until SIGTERM/SIGINT, drain gracefully, await
+    ``after_drain`` (work that needs the loop, once no request is in flight), return."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(
             _serve(
@@ -151,5 +171,7 @@ def serve_forever(
                 drain_timeout=drain_timeout,
                 reuse_port=reuse_port,
                 backlog=backlog,
+                after_drain=after_drain,
+                shed=shed,
             )
         )

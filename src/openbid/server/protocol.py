@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 import zlib
+from collections.abc import Mapping
 from email.utils import formatdate
 from functools import partial
 from http import HTTPStatus
@@ -18,6 +19,7 @@ from typing import NoReturn, cast
 from httptools import HttpParserError, HttpParserUpgrade, HttpRequestParser, parse_url
 
 from openbid.server.http import Handler, HttpLimits, HttpRequest, HttpResponse, Routes
+from openbid.server.overload import LoadShedder
 
 __all__ = ["HttpProtocol", "ServerState", "accepts_gzip", "gunzip"]
 
@@ -60,10 +62,13 @@ class _AbortError(Exception):
 class _Route:
     """One path's handlers keyed by raw method, with its ready-made 405 answer."""
 
-    __slots__ = ("handlers", "not_allowed", "path")
+    __slots__ = ("handlers", "not_allowed", "path", "shed")
 
-    def __init__(self, path: str, methods: dict[str, Handler]) -> None:
+    def __init__(
+        self, path: str, methods: dict[str, Handler], shed: HttpResponse | None = None
+    ) -> None:
         self.path = path
+        self.shed = shed  # the answer when the request is shed under overload; None: never shed
         if "GET" in methods and "HEAD" not in methods:
             methods = {**methods, "HEAD": methods["GET"]}
         self.handlers = {m.encode(): (m, h) for m, h in methods.items()}
@@ -124,10 +129,21 @@ def gunzip(data: bytes, limit: int) -> bytes | None:
 class ServerState:
     """What every connection of one listener shares: routes, limits, live set, coarse clock."""
 
-    def __init__(self, routes: Routes, limits: HttpLimits) -> None:
-        self.routes = {p.encode(): _Route(p, dict(methods)) for p, methods in routes.items()}
+    def __init__(
+        self,
+        routes: Routes,
+        limits: HttpLimits,
+        shed: Mapping[str, HttpResponse] | None = None,
+        shedder: LoadShedder | None = None,
+    ) -> None:
+        shed = shed or {}
+        self.routes = {
+            p.encode(): _Route(p, dict(methods), shed.get(p)) for p, methods in routes.items()
+        }
         self.limits = limits
+        self.shedder = shedder or LoadShedder()
         self.connections: set[HttpProtocol] = set()
+        self.refused = 0  # connections closed on arrival because max_connections were open
         self.draining = False
         self.all_closed = asyncio.Event()  # set when draining and the last connection is gone
         self.now = 0.0  # time.monotonic() at the last tick
@@ -202,11 +218,17 @@ class HttpProtocol(asyncio.Protocol):
     # asyncio callbacks
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Register the connection; refuse it at once if the server is draining."""
+        """Register the connection; refuse it at once if the server is draining or full."""
         self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-        self._since = self._state.now
-        self._state.connections.add(self)
-        if self._state.draining:
+        state = self._state
+        self._since = state.now
+        if len(state.connections) >= self._limits.max_connections:
+            state.refused += 1
+            self._phase = _CLOSING
+            self._transport.abort()
+            return
+        state.connections.add(self)
+        if state.draining:
             self._close()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -373,6 +395,8 @@ class HttpProtocol(asyncio.Protocol):
         found = route.handlers.get(raw_method)
         if found is None:
             return route.not_allowed
+        if route.shed is not None and self._state.shedder.should_shed():
+            return route.shed
         if self._gzip and body:
             try:
                 inflated = gunzip(body, self._limits.max_decompressed_bytes)

@@ -12,10 +12,14 @@ _ALPHA3_TO_ALPHA2 = {alpha3: alpha2 for alpha2, alpha3 in _ALPHA2_TO_ALPHA3.item
 
 
 def normalize_domain(domain: str) -> str:
-    """Lower-case host name without port, trailing dot or a leading ``www.``."""
+    """Lower-case host name without port, trailing dot or a leading ``www.``; empty when the
+    value is no URL at all."""
     host = domain.strip().lower().rstrip(".")
     if "/" in host:
-        host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
+        try:
+            host = urlsplit(host if "//" in host else f"//{host}").hostname or ""
+        except ValueError:  # e.g. an unbalanced "[": no host an exchange could mean
+            return ""
     host = host.partition(":")[0]
     return host.removeprefix("www.")
 

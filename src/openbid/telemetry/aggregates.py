@@ -67,6 +67,10 @@ class LocalGauge:
         """Make ``labels`` the only series, at ``value`` (e.g. the catalog version in service)."""
         self.values = {labels: value}
 
+    def clear(self) -> None:
+        """Drop every series (before setting the ones that exist now)."""
+        self.values = {}
+
     def forget(self, *labels: LabelValue) -> None:
         """Drop the series of ``labels`` (e.g. a line item that left the catalog)."""
         self.values.pop(labels, None)

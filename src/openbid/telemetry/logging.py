@@ -14,8 +14,9 @@ from typing import Any, TextIO
 import msgspec
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
-# Attributes every LogRecord has; anything else on a record came from ``extra``.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# Attributes every LogRecord has; anything else on a record came from ``extra`` (but for
+# uvicorn's ``color_message``, its message again with terminal colours).
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 _encode = msgspec.json.Encoder().encode
 
 
@@ -47,11 +48,25 @@ class JsonFormatter(logging.Formatter):
         return _encode(line).decode()
 
 
+class StderrHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stderr`` is at each record, so a replaced stderr (a test
+    runner's capture, a closed one after it) is followed rather than written to after closing."""
+
+    @property
+    def stream(self) -> TextIO:
+        """The current standard error."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """Ignored: the stream is always the current standard error."""
+
+
 def configure_logging(
     level: str, tags: Mapping[str, str], stream: TextIO | None = None
 ) -> logging.Handler:
     """Send every log record (uvicorn's too) to ``stream`` (stderr) as JSON lines at ``level``."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else StderrHandler()
     handler.setFormatter(JsonFormatter(tags))
     root = logging.getLogger()
     for old in list(root.handlers):

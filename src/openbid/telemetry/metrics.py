@@ -37,6 +37,13 @@ class BidderMetrics:
         self.notices = LocalCounter(
             MetricInfo("notices", "Win/billing/loss/impression/click notices.", ("type", "outcome"))
         )
+        self.bid_price = LocalCounter(
+            MetricInfo(
+                "bid_price_micros",
+                "Sum of bid prices in micros of the response currency (mean: over bids).",
+                ("currency",),
+            )
+        )
         self.spend = LocalCounter(
             MetricInfo("spend_micros", "Spend in micros of the currency.", ("currency",))
         )
@@ -49,13 +56,20 @@ class BidderMetrics:
         self.pacing_throttle = LocalGauge(
             MetricInfo(
                 "pacing_throttle",
-                "Share of eligible requests a line item is held back from (0-1).",
+                "Probability an evenly paced line item bids when eligible (1: not held back).",
                 ("line_item",),
             ),
             max_series=MAX_THROTTLED_LINE_ITEMS,
         )
         self.event_queue_depth = LocalGauge(
             MetricInfo("event_queue_depth", "Events waiting to be written.")
+        )
+        self.load_shed_fraction = LocalGauge(
+            MetricInfo(
+                "load_shed_fraction",
+                "Share of bid requests answered with a no-bid, undecoded, because the bidder "
+                "is saturated (0: none).",
+            )
         )
         self.catalog_info = LocalGauge(
             MetricInfo("catalog_info", "The catalog version in service (value 1).", ("version",))
@@ -69,12 +83,15 @@ class BidderMetrics:
         """Every counter, for exporters."""
         return (
             self.requests, self.bids, self.no_bids, self.deadline_misses, self.errors,
-            self.notices, self.spend, self.event_drops, self.catalog_reloads,
+            self.notices, self.bid_price, self.spend, self.event_drops, self.catalog_reloads,
         )  # fmt: skip
 
     def gauges(self) -> tuple[LocalGauge, ...]:
         """Every gauge, for exporters."""
-        return (self.pacing_throttle, self.event_queue_depth, self.catalog_info)
+        return (
+            self.pacing_throttle, self.event_queue_depth, self.load_shed_fraction,
+            self.catalog_info,
+        )  # fmt: skip
 
     def histograms(self) -> tuple[LocalHistogram, ...]:
         """Every histogram, for exporters."""

@@ -120,8 +120,10 @@ def test_task_role_writes_events_and_allows_exec(resources: dict[str, Any]) -> N
     assert {"ssmmessages:CreateControlChannel", "ssmmessages:OpenDataChannel"} <= actions
 
 
-def test_ssm_parameters_feed_the_example_deploy_config(resources: dict[str, Any]) -> None:
-    deploy_yaml = (TEMPLATE.parents[1] / "deploy.yaml").read_text()
+def test_ssm_parameters_feed_the_example_configs(resources: dict[str, Any]) -> None:
+    deploy_yaml = "".join(
+        (TEMPLATE.parents[1] / name).read_text() for name in ("deploy.yaml", "canary.yaml")
+    )
     names = {
         props(resources, name)["Name"]["Fn::Sub"].rsplit("/", 1)[-1]
         for name, resource in resources.items()

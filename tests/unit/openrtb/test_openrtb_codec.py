@@ -22,6 +22,7 @@ from openbid.openrtb import (
     encode_request,
     encode_response,
 )
+from openbid.openrtb.codec import MAX_IMPS
 
 MINIMAL = b'{"id":"r1","imp":[{"id":"1"}]}'
 
@@ -216,12 +217,18 @@ def test_compat_flag() -> None:
 
 
 def test_many_imps() -> None:
-    imps = [{"id": str(i)} for i in range(500)]
+    imps = [{"id": str(i)} for i in range(MAX_IMPS)]
     req = decode_request(json.dumps({"id": "r1", "imp": imps}).encode())
-    assert len(req.imp) == 500
-    imps.append({"id": "250"})
+    assert len(req.imp) == MAX_IMPS
+    imps[-1] = {"id": "50"}
     reason = reason_for(json.dumps({"id": "r1", "imp": imps}).encode())
-    assert reason == "imp ids not unique (`250` repeated)"
+    assert reason == "imp ids not unique (`50` repeated)"
+
+
+def test_more_imps_than_any_exchange_sends_are_refused() -> None:
+    imps = [{"id": str(i)} for i in range(MAX_IMPS + 1)]
+    reason = reason_for(json.dumps({"id": "r1", "imp": imps}).encode())
+    assert reason == f"too many impressions ({MAX_IMPS + 1} > {MAX_IMPS})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""serve_forever: in a child process, SIGTERM/SIGINT → on_stop → drain → return; loop choice."""
+"""serve_forever: in a child process, SIGTERM/SIGINT → on_stop → drain → after_drain → return;
+loop choice."""
 
 import asyncio
 import http.client
@@ -13,11 +14,17 @@ from openbid.server import listener
 
 SCRIPT = textwrap.dedent(
     """
+    import asyncio
+
     from openbid.server.http import HttpLimits, HttpResponse
     from openbid.server.listener import serve_forever
 
     def hello(request):
         return HttpResponse(200, b"hello " + request.method.encode())
+
+    async def after_drain():
+        await asyncio.sleep(0)  # still on the running loop
+        print("drained", flush=True)
 
     serve_forever(
         {"/hello": {"GET": hello}},
@@ -27,6 +34,7 @@ SCRIPT = textwrap.dedent(
         on_ready=lambda server: print("ready", server.port, flush=True),
         on_stop=lambda: print("stopping", flush=True),
         drain_timeout=2.0,
+        after_drain=after_drain,
     )
     print("returned", flush=True)
     """
@@ -48,7 +56,7 @@ def test_serve_forever_drains_and_returns_on_signal(sig: signal.Signals) -> None
         child.send_signal(sig)
         out, err = child.communicate(timeout=10)
         assert child.returncode == 0, err
-        assert out.split() == ["stopping", "returned"]
+        assert out.split() == ["stopping", "drained", "returned"]
         conn.close()
     finally:
         if child.poll() is None:

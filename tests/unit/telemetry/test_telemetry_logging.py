@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -74,3 +75,17 @@ def test_sampler_says_yes_once_in_every() -> None:
     assert [sampler() for _ in range(8)] == [False, False, False, True] * 2
     always = RequestSampler(every=1)
     assert all(always() for _ in range(3))
+
+
+def test_the_default_handler_follows_a_replaced_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    handler = configure_logging("info", {})
+    try:
+        logging.getLogger("openbid.test").info("one")
+        first.close()  # a test runner's capture, closed once its command is done
+        monkeypatch.setattr(sys, "stderr", second)
+        logging.getLogger("openbid.test").info("two")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert json.loads(second.getvalue())["event"] == "two"

@@ -1,0 +1,183 @@
+"""Overload: a bidder offered twice what it can answer sheds the excess instead of queueing.
+
+``python bench/overload.py`` (root, or a writable cgroup hierarchy) starts one `openbid serve`,
+caps it at ``--cpu-quota`` of a CPU with a cgroup — so that the exchange simulator on the same
+small machine can offer it twice its maximum — and then:
+
+1. finds its maximum: the highest rate of a ramp (each step ``--step-seconds``) it answers with
+   under 1% timeouts;
+2. offers 2x that for ``--seconds`` with load shedding on, and again with it off
+   (``--no-load-shedding``), and prints for each: answers within tmax that were not shed
+   ("useful"), shed no-bids (from the bidder's /metrics), timeouts and p99.
+
+The goal: with shedding, useful answers per second >= 90% of the maximum.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from openbid.exchange.bidder_process import BidderProcess, free_port
+
+CGROUP = Path("/sys/fs/cgroup")
+TOKEN = "overload-bench-token"
+SHED_SERIES = re.compile(r'^openbid_no_bids_total\{[^}]*reason="overloaded"[^}]*\} (\S+)$', re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One simulator run's figures."""
+
+    rate: float
+    seconds: float
+    requests: int
+    answered: int
+    timeouts: int
+    shed: int
+    p99_ms: float
+
+    @property
+    def useful_per_second(self) -> float:
+        """Answers within tmax that were not shed, per second."""
+        return (self.answered - self.shed) / self.seconds
+
+
+@contextmanager
+def cpu_quota(pid: int, share: float) -> Iterator[None]:
+    """Cap process ``pid`` (all its threads) at ``share`` of one CPU while inside."""
+    period = 10_000  # 10 ms periods keep the throttling stalls short
+    v1 = CGROUP / "cpu"
+    folder = (v1 if v1.is_dir() else CGROUP) / f"openbid-overload-{os.getpid()}"
+    folder.mkdir()
+    try:
+        if v1.is_dir():
+            (folder / "cpu.cfs_period_us").write_text(str(period))
+            (folder / "cpu.cfs_quota_us").write_text(str(int(period * share)))
+        else:
+            (folder / "cpu.max").write_text(f"{int(period * share)} {period}")
+        (folder / "cgroup.procs").write_text(str(pid))
+        yield
+    finally:
+        root = folder.parent
+        for line in (folder / "cgroup.procs").read_text().split():
+            (root / "cgroup.procs").write_text(line)
+        folder.rmdir()
+
+
+def shed_total(admin_port: int) -> int:
+    """The bidder's count of shed requests, from its Prometheus metrics."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{admin_port}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        text = answer.read().decode()
+    return sum(int(float(value)) for value in SHED_SERIES.findall(text))
+
+
+def drive(bidder: BidderProcess, admin_port: int, rate: float, seconds: float) -> Run:
+    """Offer ``rate`` for ``seconds``; the run's figures."""
+    before = shed_total(admin_port)
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "openbid", "exchange", "run", "--bidder", bidder.bid_url,
+            "--rate", str(rate), "--duration", str(seconds), "--connections", "256",
+            "--no-notices", "--json",
+        ],
+        capture_output=True, text=True, timeout=seconds + 120, check=False,
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    return Run(
+        rate=rate,
+        seconds=seconds,
+        requests=report["requests"],
+        answered=report["bids"] + report["no_bids"],
+        timeouts=report["timeouts"],
+        shed=shed_total(admin_port) - before,
+        p99_ms=report["latency_ms"]["p99"],
+    )
+
+
+@contextmanager
+def capped_bidder(
+    args: argparse.Namespace, shedding: bool, scratch: Path
+) -> Iterator[tuple[BidderProcess, int]]:
+    """A bidder under the CPU cap, with its admin port (for /metrics)."""
+    admin_port = free_port()
+    serve_args = [
+        "--events", "none", "--admin-port", str(admin_port), "--admin-token", TOKEN,
+        "--metrics-interval", "0.5", *([] if shedding else ["--no-load-shedding"]),
+    ]  # fmt: skip
+    log = scratch / f"serve-{'shed' if shedding else 'noshed'}.log"
+    with BidderProcess(serve_args, log_path=log) as bidder, cpu_quota(bidder.pid, args.cpu_quota):
+        yield bidder, admin_port
+
+
+def find_max(
+    bidder: BidderProcess, admin_port: int, args: argparse.Namespace, console: Console
+) -> float:
+    """The highest ramp rate answered with under 1% timeouts."""
+    best = 0.0
+    rate = args.start_rate
+    while True:
+        run = drive(bidder, admin_port, rate, args.step_seconds)
+        console.print(
+            f"ramp {rate:,.0f} req/s: {run.timeouts} timeouts of {run.requests}, "
+            f"p99 {run.p99_ms:.1f} ms"
+        )
+        if run.timeouts > 0.01 * run.requests or run.shed > 0.01 * run.requests:
+            return best
+        best = rate
+        rate *= 1.2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure and print; 0 when useful throughput at 2x stayed >= 90% of the maximum."""
+    parser = argparse.ArgumentParser(description="openbid under twice its maximum load.")
+    parser.add_argument(
+        "--cpu-quota", type=float, default=0.25, help="share of a CPU for the bidder"
+    )
+    parser.add_argument("--start-rate", type=float, default=500.0)
+    parser.add_argument("--step-seconds", type=float, default=4.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each 2x run")
+    args = parser.parse_args(argv)
+    console = Console()
+    runs: dict[str, Run] = {}
+    with tempfile.TemporaryDirectory(prefix="openbid-overload-") as scratch:
+        try:
+            with capped_bidder(args, True, Path(scratch)) as (bidder, admin):
+                maximum = find_max(bidder, admin, args, console)
+                runs["shedding on"] = drive(bidder, admin, 2 * maximum, args.seconds)
+            with capped_bidder(args, False, Path(scratch)) as (bidder, admin):
+                runs["shedding off"] = drive(bidder, admin, 2 * maximum, args.seconds)
+        except PermissionError as error:
+            console.print(f"cannot cap the bidder's CPU with a cgroup (run as root): {error}")
+            return 2
+    table = Table(
+        title=f"2x overload: maximum {maximum:,.0f} req/s at {args.cpu_quota:.0%} of a CPU"
+    )
+    for column in ("", "offered/s", "useful/s", "of max", "shed", "timeouts", "p99 ms"):
+        table.add_column(column, justify="right")
+    for name, run in runs.items():
+        table.add_row(
+            name, f"{run.rate:,.0f}", f"{run.useful_per_second:,.0f}",
+            f"{run.useful_per_second / maximum:.0%}", str(run.shed), str(run.timeouts),
+            f"{run.p99_ms:.1f}",
+        )  # fmt: skip
+    console.print(table)
+    return 0 if runs["shedding on"].useful_per_second >= 0.9 * maximum else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Where metric samples come from: Prometheus, CloudWatch or Datadog, chosen by the config."""

@@ -1,0 +1,123 @@
+"""``openbid serve --workers N``: N bidder processes on one port (SO_REUSEPORT), one per core.
+
+The supervisor starts each worker as its own ``openbid serve`` process (a fresh interpreter, so
+nothing is shared by fork), restarts one that dies, and on SIGTERM/SIGINT passes the signal on
+and waits for every worker to drain, killing those still running after ``stop_timeout``.
+The kernel spreads new connections over the workers' listening sockets.
+"""
+
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+log = logging.getLogger("openbid.workers")
+
+WORKER_ENV = "OPENBID_WORKER"  # the worker's index, 0-based, in each worker's environment
+
+
+@dataclass(frozen=True, slots=True)
+class RestartPolicy:
+    """When a dead worker is started again, and when the supervisor gives up."""
+
+    delay: float = 1.0  # seconds before a restart
+    window: float = 60.0  # seconds over which crashes are counted
+    max_crashes: int = 5  # more crashes than this within the window: stop everything
+
+
+@dataclass(slots=True)
+class _Worker:
+    index: int
+    process: subprocess.Popen[bytes]
+    crashes: list[float] = field(default_factory=list)
+
+
+class WorkerSupervisor:
+    """Runs and watches the worker processes of one ``openbid serve --workers N``."""
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        count: int,
+        env: Callable[[int], Mapping[str, str]] = lambda index: {},
+        *,
+        policy: RestartPolicy = RestartPolicy(),
+        stop_timeout: float = 30.0,
+        poll: float = 0.2,
+    ) -> None:
+        self._command = list(command)
+        self._count = count
+        self._env = env
+        self._policy = policy
+        self._stop_timeout = stop_timeout
+        self._poll = poll
+        self._stopping = False
+        self._signal = signal.SIGTERM
+        self._workers: list[_Worker] = []
+
+    def _spawn(self, index: int) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **self._env(index), WORKER_ENV: str(index)}
+        return subprocess.Popen(self._command, env=env)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self._stopping = True
+        self._signal = signal.Signals(signum)
+
+    def run(self) -> int:
+        """Start the workers and watch them until told to stop; 0 after a clean stop, 1 when
+        a worker kept crashing."""
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            self._workers = [_Worker(i, self._spawn(i)) for i in range(self._count)]
+            log.info("started %d workers: %s", self._count, [w.process.pid for w in self._workers])
+            failed = self._watch()
+            self._stop_all()
+            return 1 if failed else 0
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _watch(self) -> bool:
+        """Restart workers that die until stopping; True when one crashed too often."""
+        policy = self._policy
+        while not self._stopping:
+            time.sleep(self._poll)
+            for worker in self._workers:
+                code = worker.process.poll()
+                if code is None or self._stopping:
+                    continue
+                now = time.monotonic()
+                worker.crashes = [t for t in worker.crashes if now - t < policy.window] + [now]
+                if len(worker.crashes) > policy.max_crashes:
+                    log.error(
+                        "worker %d exited %d times in %.0f s; stopping",
+                        worker.index, len(worker.crashes), policy.window,
+                    )  # fmt: skip
+                    return True
+                log.warning("worker %d exited with %s; restarting", worker.index, code)
+                time.sleep(policy.delay)
+                worker.process = self._spawn(worker.index)
+        return False
+
+    def _stop_all(self) -> None:
+        """Pass the stop signal on, wait for the drains, kill what is left."""
+        for worker in self._workers:
+            if worker.process.poll() is None:
+                worker.process.send_signal(self._signal)
+        deadline = time.monotonic() + self._stop_timeout
+        for worker in self._workers:
+            try:
+                worker.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning(
+                    "worker %d still running after %.0f s; killing it",
+                    worker.index,
+                    self._stop_timeout,
+                )
+                worker.process.kill()
+                worker.process.wait()
