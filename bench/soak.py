@@ -18,7 +18,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -136,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=args.json)
     windows: list[Window] = []
     with tempfile.TemporaryDirectory(prefix="openbid-soak-") as scratch:
-        serve_args = ["--signing-keys", SIGNING_KEY, "--events", f"{scratch}/events/"]
+        # event files every 5 s, so the first (which sizes Arrow's memory pool) is in the warm-up
+        events = f"{scratch}/events/?rotate_seconds=5"
+        serve_args = ["--signing-keys", SIGNING_KEY, "--events", events]
         with BidderProcess(serve_args, log_path=Path(scratch) / "serve.log") as bidder:
             for index in range(count):
                 report = drive(bidder.bid_url, args.rate, args.window, seed=index + 1)
@@ -146,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         figures = {
             "rate": args.rate,
-            "windows": [w.__dict__ for w in windows],
+            "windows": [asdict(w) for w in windows],
             "problems": problems,
         }
         print(json.dumps(figures, default=str))

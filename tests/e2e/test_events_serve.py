@@ -2,7 +2,6 @@
 mid-run loses no event, a kill -9 loses at most the batch window and leaves no file the report
 cannot read, and the report's counts are the simulator's own."""
 
-import http.client
 import json
 import os
 import signal
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 from openbid.cli import app
 from openbid.events.files import FileSink
 from openbid.events.sources import local_files
-from openbid.exchange.bidder_process import LOOPBACK, BidderProcess, free_port
+from openbid.exchange.bidder_process import LOOPBACK, BidderProcess, free_port, is_ready
 
 pytestmark = pytest.mark.e2e
 RATE = 150.0  # requests per second: modest, other test sessions share the machine
@@ -103,17 +102,6 @@ def test_graceful_stop_mid_run_loses_no_event(tmp_path: Path) -> None:
     assert sum(row["bills"] for row in totals) == answered(summary, "bill")
 
 
-def _ready(port: int) -> bool:
-    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=0.5)
-    try:
-        conn.request("GET", "/readyz")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        conn.close()
-
-
 def test_kill_9_loses_at_most_the_batch_window(tmp_path: Path) -> None:
     root = tmp_path / "events"
     window = 0.25
@@ -125,7 +113,7 @@ def test_kill_9_loses_at_most_the_batch_window(tmp_path: Path) -> None:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
-        while not _ready(port):
+        while not is_ready(port):
             assert process.poll() is None, "serve exited"
             assert time.monotonic() < deadline, "serve did not start"
             time.sleep(0.05)

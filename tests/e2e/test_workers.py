@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from openbid.exchange.bidder_process import LOOPBACK, free_port
+from openbid.exchange.bidder_process import LOOPBACK, free_port, is_ready
 
 pytestmark = pytest.mark.e2e
 REQUEST = (
@@ -77,13 +77,6 @@ def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
-def _ready(port: int) -> bool:
-    try:
-        return _get(port, "/readyz")[0] == 200
-    except OSError:
-        return False
-
-
 def _free_port_pair() -> int:
     """A port that is free with the next one (worker i's admin port is the first + i), below
     the ephemeral range so that no client connection takes the second meanwhile."""
@@ -114,14 +107,16 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
         process = subprocess.Popen(command, stdout=log, stderr=log)
         served = Workers(process, port, admin_port)
         try:
-            _wait(lambda: _ready(port) and _ready_admin(admin_port + 1), 30, "workers ready")
+            _wait(lambda: is_ready(port) and _ready_admin(admin_port + 1), 30, "workers ready")
             yield served
         finally:
             if process.poll() is None:
+                children = served.children()
                 process.kill()
-                for child in served.children():
-                    os.kill(child, signal.SIGKILL)
                 process.wait()
+                for child in children:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGKILL)
             with redis.Redis.from_url(REDIS_URL) as client:
                 keys = list(client.scan_iter(match=f"{prefix}:*"))
                 if keys:

@@ -23,7 +23,8 @@ def free_port() -> int:
         return port
 
 
-def _ready(port: int) -> bool:
+def is_ready(port: int) -> bool:
+    """Whether a bidder on loopback ``port`` answers ``GET /readyz`` with 200."""
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=0.5)
     try:
         conn.request("GET", "/readyz")
@@ -78,7 +79,7 @@ class BidderProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"openbid serve exited with {self._process.returncode}")
-            if _ready(self.port):
+            if is_ready(self.port):
                 return self
             time.sleep(0.05)
         self.stop()

@@ -6,6 +6,7 @@ is lost when the process stops.
 """
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from openbid.pacing.ledger import (
@@ -20,7 +21,6 @@ from openbid.pacing.ledger import (
 )
 
 UNLIMITED = 2**62
-PRUNE_SECONDS = 60.0  # how often forgotten dedupe keys are swept out
 
 ImpressionSink = Callable[[str, str, float, str, float], None]  # user, scope, at, bid id, keep
 
@@ -46,8 +46,9 @@ class LocalLedger:
         self._leases: dict[str, int] = {}
         self._sequences: dict[str, int] = {}
         self._exposure: dict[str, dict[int, int]] = {}
-        self._seen: dict[str, float] = {}  # dedupe key -> when it may be forgotten
-        self._next_prune = 0.0
+        # dedupe key -> when it may be forgotten, oldest first: forgotten keys are popped from
+        # the front a few at a time, never swept in one pass that would stall the event loop
+        self._seen: OrderedDict[str, float] = OrderedDict()
 
     def _hold(self, line_item: str, campaign: str, amount: int) -> None:
         held = self.held
@@ -121,6 +122,7 @@ class LocalLedger:
         if seen.get(effect.dedupe, 0.0) > now:
             return False
         seen[effect.dedupe] = now + self._dedupe_seconds
+        seen.move_to_end(effect.dedupe)
         charge = effect.charge
         if charge is not None:
             scopes = [f"l:{charge.line_item}"]
@@ -146,9 +148,12 @@ class LocalLedger:
     async def apply(self, effects: list[NoticeEffect]) -> list[bool]:
         """Apply notices, each once."""
         now = self._wall()
-        if now >= self._next_prune:
-            self._seen = {key: until for key, until in self._seen.items() if until > now}
-            self._next_prune = now + PRUNE_SECONDS
+        seen = self._seen
+        while seen:
+            oldest, until = next(iter(seen.items()))
+            if until > now:
+                break
+            del seen[oldest]
         return [self._apply(effect, now) for effect in effects]
 
     async def claim(self, claims: list[SlotClaim]) -> list[SlotReply]:

@@ -6,10 +6,13 @@ and waits for every worker to drain, killing those still running after ``stop_ti
 The kernel spreads new connections over the workers' listening sockets.
 """
 
+import ctypes
+import ctypes.util
 import logging
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +20,14 @@ from dataclasses import dataclass, field
 log = logging.getLogger("openbid.workers")
 
 WORKER_ENV = "OPENBID_WORKER"  # the worker's index, 0-based, in each worker's environment
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec (Linux): SIGTERM when the supervisor dies, even by SIGKILL,
+    so that no worker outlives it serving a port nobody watches."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +71,8 @@ class WorkerSupervisor:
 
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self._env(index), WORKER_ENV: str(index)}
-        return subprocess.Popen(self._command, env=env)
+        tie = _die_with_parent if sys.platform == "linux" else None
+        return subprocess.Popen(self._command, env=env, preexec_fn=tie)  # noqa: PLW1509
 
     def _on_signal(self, signum: int, frame: object) -> None:
         self._stopping = True

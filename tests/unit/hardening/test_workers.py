@@ -2,6 +2,7 @@
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -84,3 +85,39 @@ def test_a_worker_ignoring_sigterm_is_killed_after_the_stop_timeout(tmp_path: Pa
     assert 0.5 <= time.monotonic() - started < 10
     pid = int(_lines(log)[0].split()[2])
     assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    log = tmp_path / "log"
+    command = [sys.executable, str(script), str(log), "sleep"]
+    supervise = (
+        "import sys; from openbid.server.workers import WorkerSupervisor; "
+        f"sys.exit(WorkerSupervisor({command!r}, 2).run())"
+    )
+    supervisor = subprocess.Popen([sys.executable, "-c", supervise])
+    try:
+        deadline = time.monotonic() + 20
+        while sum(line.startswith("start") for line in _lines(log)) < 2:
+            assert time.monotonic() < deadline, "workers did not start"
+            time.sleep(0.05)
+        pids = [int(line.split()[2]) for line in _lines(log)]
+        supervisor.kill()
+        supervisor.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in pids):
+            assert time.monotonic() < deadline, "workers outlived their supervisor"
+            time.sleep(0.05)
+        assert sorted(_lines(log)[2:]) == ["stop 0", "stop 1"], "each got SIGTERM and drained"
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+
+
+def _alive(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "zombie" not in status.read_text()
+    except OSError:
+        return False

@@ -171,3 +171,17 @@ def test_billed_spend_never_passes_the_budget(seed: int) -> None:
         clock.now += rng.random() * 0.5
         assert ledger.spent.get("l:li:t", 0) <= budget
     assert ledger.spent.get("l:li:t", 0) >= 0.5 * budget  # the budget did get spent
+
+
+def test_notices_are_remembered_for_the_window_then_forgotten_as_time_passes() -> None:
+    clock = Clock()
+    ledger = _ledger(clock)  # remembers notices for 3600 s
+    first = [NoticeEffect(f"bill:{n}") for n in range(1000)]
+    assert asyncio.run(ledger.apply(first)) == [True] * 1000
+    clock.now += 1800
+    later = [NoticeEffect(f"bill:{n}") for n in range(1000, 1500)]
+    assert asyncio.run(ledger.apply(later + first[:1])) == [True] * 500 + [False]
+    clock.now += 1801  # the first thousand's time is over, the later five hundred's is not
+    assert asyncio.run(ledger.apply([NoticeEffect("bill:x")])) == [True]
+    assert len(ledger._seen) == 501, "forgotten keys are gone, not kept until a sweep"
+    assert asyncio.run(ledger.apply(later[:1] + first[1:2])) == [False, True]
