@@ -24,8 +24,9 @@ class HttpServer:
         self._server = server
         self._state = state
         loop = asyncio.get_running_loop()
-        self._sweeper = loop.create_task(self._sweep())
-        self._sampler = loop.create_task(state.shedder.run())
+        self._tasks = [loop.create_task(self._sweep())]
+        if state.sheds:  # no sheddable route: the shed fraction stays 0, nothing to sample
+            self._tasks.append(loop.create_task(state.shedder.run()))
 
     @property
     def port(self) -> int:
@@ -67,7 +68,7 @@ class HttpServer:
                 logger.warning("drain timed out; closing %d connections", len(state.connections))
                 for conn in tuple(state.connections):
                     conn.abort()
-        for task in (self._sweeper, self._sampler):
+        for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

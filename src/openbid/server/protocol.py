@@ -142,6 +142,7 @@ class ServerState:
         }
         self.limits = limits
         self.shedder = shedder or LoadShedder()
+        self.sheds = any(route.shed is not None for route in self.routes.values())
         self.connections: set[HttpProtocol] = set()
         self.refused = 0  # connections closed on arrival because max_connections were open
         self.draining = False

@@ -1,6 +1,7 @@
 """Load shedding: the fraction follows how late the loop runs; shed requests skip the handler."""
 
 import asyncio
+import time
 from typing import cast
 
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openbid.server.http import HttpLimits, HttpRequest, HttpResponse
+from openbid.server.listener import start
 from openbid.server.overload import LoadShedder, ShedPolicy
 from openbid.server.protocol import HttpProtocol, ServerState
 
@@ -135,3 +137,23 @@ def test_without_overload_the_handler_answers() -> None:
     written, calls = _answer(shed_all=False)
     assert written.startswith(b"HTTP/1.1 200 ")
     assert calls == 1
+
+
+def _fraction_after_a_stall(shed: dict[str, HttpResponse] | None) -> float:
+    async def stall() -> float:
+        routes = {"/bid": {"POST": lambda request: HttpResponse(204)}}
+        server = await start(routes, "127.0.0.1", 0, shed=shed)
+        try:
+            await asyncio.sleep(0.01)
+            time.sleep(0.1)  # the loop is busy for two sampling intervals
+            await asyncio.sleep(0.01)
+            return server.shedder.fraction
+        finally:
+            await server.shutdown(1.0)
+
+    return asyncio.run(stall())
+
+
+def test_only_a_listener_with_sheddable_routes_samples_its_loop() -> None:
+    assert _fraction_after_a_stall({"/bid": SHED}) > 0
+    assert _fraction_after_a_stall(None) == 0.0, "--no-load-shedding reports no shed fraction"
