@@ -15,10 +15,8 @@ The goal: with shedding, useful answers per second >= 90% of the maximum.
 """
 
 import argparse
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -31,6 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openbid.exchange.bidder_process import BidderProcess, free_port
+from simulator_run import run_exchange
 
 CGROUP = Path("/sys/fs/cgroup")
 TOKEN = "overload-bench-token"
@@ -91,15 +90,7 @@ def shed_total(admin_port: int) -> int:
 def drive(bidder: BidderProcess, admin_port: int, rate: float, seconds: float) -> Run:
     """Offer ``rate`` for ``seconds``; the run's figures."""
     before = shed_total(admin_port)
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "openbid", "exchange", "run", "--bidder", bidder.bid_url,
-            "--rate", str(rate), "--duration", str(seconds), "--connections", "256",
-            "--no-notices", "--json",
-        ],
-        capture_output=True, text=True, timeout=seconds + 120, check=False,
-    )  # fmt: skip
-    report = json.loads(result.stdout)
+    report = run_exchange(bidder.bid_url, rate, seconds, "--connections", "256", "--no-notices")
     return Run(
         rate=rate,
         seconds=seconds,

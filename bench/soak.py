@@ -15,7 +15,6 @@ the rate used is printed with the figures.
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from dataclasses import asdict, dataclass
@@ -25,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openbid.exchange.bidder_process import BidderProcess
+from simulator_run import run_exchange
 
 SIGNING_KEY = "soak:0123456789abcdef0123456789abcdef"
 
@@ -53,17 +53,7 @@ def rss_kib(pid: int) -> int:
 
 def drive(bid_url: str, rate: float, seconds: float, seed: int) -> dict[str, object]:
     """One window of simulator traffic; its JSON report."""
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "openbid", "exchange", "run", "--bidder", bid_url,
-            "--rate", str(rate), "--duration", str(seconds), "--seed", str(seed), "--json",
-        ],
-        capture_output=True, text=True, timeout=seconds + 120, check=False,
-    )  # fmt: skip
-    if not result.stdout.strip():
-        raise RuntimeError(f"exchange run printed no report: {result.stderr[-2000:]}")
-    report: dict[str, object] = json.loads(result.stdout)
-    return report
+    return run_exchange(bid_url, rate, seconds, "--seed", str(seed))
 
 
 def window(index: int, report: dict[str, object], pid: int) -> Window:
