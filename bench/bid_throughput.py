@@ -395,6 +395,9 @@ def server_commands(port: int, catalog: Path) -> dict[str, list[str]]:
             # wrk sends no win/loss notices: release each bid's budget hold after a second (as a
             # loss notice would) so budgets do not fill with holds and turn bids into no-bids
             "--exposure-seconds", "1", "--events", f"{catalog.parent / 'events'}/",
+            # the maximum is how many requests it can bid on: a saturated bidder would otherwise
+            # answer some with undecoded "overloaded" no-bids, which cost nothing to count
+            "--no-load-shedding",
         ],
         "fastapi": [
             python, "-m", "uvicorn", "fastapi_bidder:app", "--app-dir", str(BENCH_DIR),

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import redis
+from pacing_harness import SHARED_REDIS_URL, redis_keys
 
 from openbid.exchange.bidder_process import LOOPBACK, free_port, is_ready
 
@@ -25,7 +25,6 @@ REQUEST = (
     Path(__file__).parents[1] / "fixtures/openrtb/bid-request/2.6/simple-banner.json"
 ).read_bytes()
 TOKEN = "workers-e2e-token"
-REDIS_URL = os.environ.get("OPENBID_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUESTS_SERIES = re.compile(
     r'^openbid_requests_total\{[^}]*status="(?:200|204)"[^}]*\} (\S+)$', re.M
 )
@@ -95,11 +94,15 @@ def _free_port_pair() -> int:
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[Workers]:
     """`openbid serve --workers 2` on a fixed port, sharing a Redis key prefix of its own."""
-    prefix = f"openbid-workers-{os.getpid()}-{time.monotonic_ns()}"
+    with redis_keys() as prefix:
+        yield from _workers(tmp_path, prefix)
+
+
+def _workers(tmp_path: Path, prefix: str) -> Iterator[Workers]:
     port, admin_port = free_port(), _free_port_pair()
     command = [
         sys.executable, "-m", "openbid", "serve", "--workers", "2", "--host", LOOPBACK,
-        "--port", str(port), "--redis-url", REDIS_URL, "--redis-prefix", prefix,
+        "--port", str(port), "--redis-url", SHARED_REDIS_URL, "--redis-prefix", prefix,
         "--events", "none", "--signing-keys", "w:0123456789abcdef0123",
         "--admin-port", str(admin_port), "--admin-token", TOKEN, "--metrics-interval", "0.2",
     ]  # fmt: skip
@@ -117,10 +120,6 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
                 for child in children:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(child, signal.SIGKILL)
-            with redis.Redis.from_url(REDIS_URL) as client:
-                keys = list(client.scan_iter(match=f"{prefix}:*"))
-                if keys:
-                    client.delete(*keys)
 
 
 def _ready_admin(port: int) -> bool:
@@ -170,7 +169,7 @@ def test_several_workers_need_redis_and_a_fixed_port() -> None:
     assert "--redis-url" in no_redis.stderr
     assert "Traceback" not in no_redis.stderr
     port_zero = subprocess.run(
-        [*base, "--port", "0", "--redis-url", REDIS_URL],
+        [*base, "--port", "0", "--redis-url", SHARED_REDIS_URL],
         capture_output=True,
         text=True,
         check=False,

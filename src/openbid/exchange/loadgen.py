@@ -11,6 +11,7 @@ connection.
 
 import asyncio
 import contextlib
+import gc
 import random
 import time
 from collections.abc import Iterator
@@ -95,6 +96,11 @@ class LoadGenerator:
             self._pool.close()
             reason = error.strerror or str(error)
             raise BidderUnreachable(f"cannot connect to {self._config.bidder}: {reason}") from None
+        # What exists now (the profile, its corpus, the connections) lasts the whole run: keep it
+        # out of the collector's full passes, which stalled this loop for up to 160 ms mid-run —
+        # answers read that late would be counted as the bidder's latency and timeouts.
+        gc.collect()
+        gc.freeze()
         sweeper = asyncio.get_running_loop().create_task(self._sweep())
         try:
             await self._send_all()

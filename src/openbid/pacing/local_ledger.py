@@ -6,7 +6,6 @@ is lost when the process stops.
 """
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from openbid.pacing.ledger import (
@@ -19,6 +18,7 @@ from openbid.pacing.ledger import (
     SlotClaim,
     SlotReply,
 )
+from openbid.pacing.notice_memory import NoticeMemory
 
 UNLIMITED = 2**62
 
@@ -39,16 +39,15 @@ class LocalLedger:
     ) -> None:
         self._on_impression = on_impression
         self._window = exposure_seconds
-        self._dedupe_seconds = dedupe_seconds
         self._wall = wall
         self.spent: dict[str, int] = {}  # "l:ID:t", "l:ID:d:DAY", "c:ID:t", "c:ID:d:DAY"
         self.held: dict[str, int] = {}  # "l:ID", "c:ID": leases and exposure
         self._leases: dict[str, int] = {}
         self._sequences: dict[str, int] = {}
         self._exposure: dict[str, dict[int, int]] = {}
-        # dedupe key -> when it may be forgotten, oldest first: forgotten keys are popped from
-        # the front a few at a time, never swept in one pass that would stall the event loop
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        # dedupe keys, forgotten a few at a time as they come due, never swept in one pass that
+        # would stall the event loop
+        self._seen = NoticeMemory(dedupe_seconds)
 
     def _hold(self, line_item: str, campaign: str, amount: int) -> None:
         held = self.held
@@ -118,11 +117,8 @@ class LocalLedger:
         return [self._renew(renewal, now) for renewal in renewals]
 
     def _apply(self, effect: NoticeEffect, now: float) -> bool:
-        seen = self._seen
-        if seen.get(effect.dedupe, 0.0) > now:
+        if not self._seen.add(effect.dedupe, now):
             return False
-        seen[effect.dedupe] = now + self._dedupe_seconds
-        seen.move_to_end(effect.dedupe)
         charge = effect.charge
         if charge is not None:
             scopes = [f"l:{charge.line_item}"]
@@ -148,12 +144,7 @@ class LocalLedger:
     async def apply(self, effects: list[NoticeEffect]) -> list[bool]:
         """Apply notices, each once."""
         now = self._wall()
-        seen = self._seen
-        while seen:
-            oldest, until = next(iter(seen.items()))
-            if until > now:
-                break
-            del seen[oldest]
+        self._seen.expire(now)
         return [self._apply(effect, now) for effect in effects]
 
     async def claim(self, claims: list[SlotClaim]) -> list[SlotReply]:

@@ -15,6 +15,7 @@ __all__ = ["HttpServer", "serve_forever", "start"]
 logger = logging.getLogger(__name__)
 
 _DEFAULT_LIMITS = HttpLimits()
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class HttpServer:
@@ -54,18 +55,24 @@ class HttpServer:
             except Exception:
                 logger.exception("timeout sweep failed")
 
-    async def shutdown(self, drain_timeout: float) -> None:
-        """Stop accepting, close idle connections, let requests in flight finish, then force."""
+    async def shutdown(self, drain_timeout: float, hurry: asyncio.Event | None = None) -> None:
+        """Stop accepting, close idle connections, let requests in flight finish until
+        `drain_timeout` or until `hurry` is set, then force."""
         state = self._state
         state.draining = True
         self._server.close()
         for conn in tuple(state.connections):
             conn.close_if_idle()
         if state.connections:
-            try:
-                await asyncio.wait_for(state.all_closed.wait(), drain_timeout)
-            except TimeoutError:
-                logger.warning("drain timed out; closing %d connections", len(state.connections))
+            waits = [asyncio.ensure_future(state.all_closed.wait())]
+            if hurry is not None:
+                waits.append(asyncio.ensure_future(hurry.wait()))
+            await asyncio.wait(waits, timeout=drain_timeout, return_when=asyncio.FIRST_COMPLETED)
+            for wait in waits:
+                wait.cancel()
+            if state.connections:
+                cause = "cut short" if hurry is not None and hurry.is_set() else "timed out"
+                logger.warning("drain %s; closing %d connections", cause, len(state.connections))
                 for conn in tuple(state.connections):
                     conn.abort()
         for task in self._tasks:
@@ -122,14 +129,24 @@ async def _serve(
     after_drain: Callable[[], Awaitable[None]] | None = None,
     shed: Mapping[str, HttpResponse] | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT, then call `on_stop`, drain, and await `after_drain`."""
+    """Serve until SIGTERM or SIGINT, then call `on_stop`, drain, and await `after_drain`; a
+    second signal cuts the drain short. From then on, until the process exits, the two signals
+    are ignored: what is left (writing queued events, returning leases) is bounded already."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    hurry = asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set() and not hurry.is_set():
+            logger.warning("second signal: closing open connections now, then stopping")
+            hurry.set()
+        stop.set()
+
     server = await start(
         routes, host, port, limits, reuse_port=reuse_port, backlog=backlog, shed=shed
     )
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    for sig in _STOP_SIGNALS:
+        loop.add_signal_handler(sig, on_signal)
     try:
         if on_ready is not None:
             on_ready(server)
@@ -137,11 +154,24 @@ async def _serve(
         if on_stop is not None:
             on_stop()
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            await server.shutdown(drain_timeout, hurry)
+            if after_drain is not None:
+                await after_drain()
+        finally:
+            _ignore_stop_signals(loop)
+
+
+def _ignore_stop_signals(loop: asyncio.AbstractEventLoop) -> None:
+    """Hand SIGTERM and SIGINT from the loop to SIG_IGN with both blocked meanwhile, so that
+    none arriving in between gets its default action (death, KeyboardInterrupt)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        for sig in _STOP_SIGNALS:
             loop.remove_signal_handler(sig)
-        await server.shutdown(drain_timeout)
-        if after_drain is not None:
-            await after_drain()
+            signal.signal(sig, signal.SIG_IGN)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def serve_forever(
@@ -158,8 +188,9 @@ def serve_forever(
     after_drain: Callable[[], Awaitable[None]] | None = None,
     shed: Mapping[str, HttpResponse] | None = None,
 ) -> None:
-    """Serve on uvloop (asyncio if missing) until SIGTERM/SIGINT, drain gracefully, await
-    ``after_drain`` (work that needs the loop, once no request is in flight), return."""
+    """Serve on uvloop (asyncio if missing) until SIGTERM/SIGINT, drain gracefully (a second
+    signal closes the open connections at once), await ``after_drain`` (work that needs the
+    loop, once no request is in flight), return with both signals ignored from then on."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(
             _serve(

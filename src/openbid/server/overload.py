@@ -8,6 +8,11 @@ more requests than one core can answer, and a container's CPU quota running out 
 Fargate task is stopped for the rest of each CFS period). While the lateness is over
 ``lag_high`` the shed fraction grows by ``step_up``; once it is under ``lag_low`` it shrinks by
 ``step_down`` (additive increase and decrease: it settles where the loop just keeps up).
+
+As in CoDel, shedding starts only on a standing queue, not a burst: ``sustain`` late samples in
+a row (100 ms by default) before the first shed request, so one stall of the loop — a garbage
+collection, a catalog swap, a noisy neighbour — sheds nothing. Once shedding, every late sample
+counts, so the fraction follows the load without that delay.
 """
 
 import asyncio
@@ -27,6 +32,7 @@ class ShedPolicy:
     step_up: float = 0.10
     step_down: float = 0.02
     max_fraction: float = 0.95  # a trickle always reaches the bidder, so recovery is seen
+    sustain: int = 2  # late samples in a row before shedding starts
 
 
 class LoadShedder:
@@ -44,6 +50,7 @@ class LoadShedder:
         self.fraction = 0.0
         self.shed = 0  # requests answered with the shed response
         self.lag = 0.0  # the last sample's lateness, seconds
+        self._late_in_a_row = 0
 
     def should_shed(self) -> bool:
         """Whether to shed this request (counted when so)."""
@@ -58,8 +65,12 @@ class LoadShedder:
         self.lag = lag
         policy = self.policy
         if lag >= policy.lag_high:
-            self.fraction = min(policy.max_fraction, self.fraction + policy.step_up)
-        elif lag <= policy.lag_low:
+            self._late_in_a_row += 1
+            if self.fraction or self._late_in_a_row >= policy.sustain:
+                self.fraction = min(policy.max_fraction, self.fraction + policy.step_up)
+            return
+        self._late_in_a_row = 0
+        if lag <= policy.lag_low:
             self.fraction = max(0.0, self.fraction - policy.step_down)
 
     async def run(self) -> None:

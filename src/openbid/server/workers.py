@@ -2,7 +2,9 @@
 
 The supervisor starts each worker as its own ``openbid serve`` process (a fresh interpreter, so
 nothing is shared by fork), restarts one that dies, and on SIGTERM/SIGINT passes the signal on
-and waits for every worker to drain, killing those still running after ``stop_timeout``.
+and waits for every worker to drain, killing those still running after ``stop_timeout``; a
+second signal is passed on too, and cuts the workers' drains short. The workers have a process
+group of their own, so that a Ctrl-C in a terminal reaches them once, through the supervisor.
 The kernel spreads new connections over the workers' listening sockets.
 """
 
@@ -67,16 +69,23 @@ class WorkerSupervisor:
         self._poll = poll
         self._stopping = False
         self._signal = signal.SIGTERM
+        self._received = 0  # stop signals received
         self._workers: list[_Worker] = []
 
     def _spawn(self, index: int) -> subprocess.Popen[bytes]:
         env = {**os.environ, **self._env(index), WORKER_ENV: str(index)}
         tie = _die_with_parent if sys.platform == "linux" else None
-        return subprocess.Popen(self._command, env=env, preexec_fn=tie)  # noqa: PLW1509
+        return subprocess.Popen(
+            self._command,
+            env=env,
+            preexec_fn=tie,  # noqa: PLW1509
+            process_group=0,
+        )
 
     def _on_signal(self, signum: int, frame: object) -> None:
         self._stopping = True
         self._signal = signal.Signals(signum)
+        self._received += 1
 
     def run(self) -> int:
         """Start the workers and watch them until told to stop; 0 after a clean stop, 1 when
@@ -117,19 +126,24 @@ class WorkerSupervisor:
         return False
 
     def _stop_all(self) -> None:
-        """Pass the stop signal on, wait for the drains, kill what is left."""
-        for worker in self._workers:
-            if worker.process.poll() is None:
-                worker.process.send_signal(self._signal)
+        """Pass the stop signal on, and any later one, wait for the drains, kill what is left."""
         deadline = time.monotonic() + self._stop_timeout
-        for worker in self._workers:
-            try:
-                worker.process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.warning(
-                    "worker %d still running after %.0f s; killing it",
-                    worker.index,
-                    self._stop_timeout,
-                )
-                worker.process.kill()
-                worker.process.wait()
+        passed = 0
+        while alive := [worker for worker in self._workers if worker.process.poll() is None]:
+            if passed < max(1, self._received):
+                if passed:
+                    log.warning("another %s: passing it on to the workers", self._signal.name)
+                for worker in alive:
+                    worker.process.send_signal(self._signal)
+                passed = max(1, self._received)
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(self._poll)
+        for worker in alive:
+            log.warning(
+                "worker %d still running after %.0f s; killing it",
+                worker.index,
+                self._stop_timeout,
+            )
+            worker.process.kill()
+            worker.process.wait()

@@ -37,12 +37,35 @@ def test_a_loop_that_keeps_up_never_sheds() -> None:
     assert not shedder.should_shed()
 
 
+def _shedding(shedder: LoadShedder) -> None:
+    _samples(shedder, POLICY.sustain, LATE)
+    assert shedder.fraction == pytest.approx(POLICY.step_up)
+
+
 def test_a_late_loop_sheds_more_each_sample_up_to_the_cap() -> None:
     shedder = _shedder()
+    _samples(shedder, POLICY.sustain - 1, LATE)
+    assert shedder.fraction == 0.0, "not yet a standing queue"
     _samples(shedder, 4, LATE)
     assert shedder.fraction == pytest.approx(4 * POLICY.step_up)
     _samples(shedder, 100, LATE)
     assert shedder.fraction == POLICY.max_fraction
+
+
+def test_stalls_between_on_time_samples_never_shed() -> None:
+    shedder = _shedder()
+    for _ in range(50):
+        _samples(shedder, POLICY.sustain - 1, LATE)
+        _samples(shedder, 1, BETWEEN)
+    assert shedder.fraction == 0.0
+
+
+def test_once_shedding_every_late_sample_counts_even_after_a_pause() -> None:
+    shedder = _shedder()
+    _shedding(shedder)
+    _samples(shedder, 1, BETWEEN)
+    _samples(shedder, 1, LATE)
+    assert shedder.fraction == pytest.approx(2 * POLICY.step_up)
 
 
 def test_shedding_backs_off_once_there_is_room_and_holds_in_between() -> None:
@@ -67,7 +90,7 @@ def test_the_fraction_stays_within_bounds(lags: list[float]) -> None:
 
 def test_should_shed_draws_against_the_fraction_and_counts() -> None:
     shedder = _shedder(draws=[0.01, 0.5, 0.04])
-    shedder.sample(LATE)  # fraction 0.05
+    _shedding(shedder)
     assert [shedder.should_shed() for _ in range(3)] == [True, False, True]
     assert shedder.shed == 2
 
@@ -86,7 +109,7 @@ def test_the_sampler_measures_how_late_the_loop_runs() -> None:
 
     shedder = asyncio.run(stall_then_sample())
     assert shedder.lag >= 0.03
-    assert shedder.fraction == pytest.approx(POLICY.step_up), "one late sample"
+    assert shedder.fraction == 0.0, "one stall is not a standing queue"
 
 
 class FakeTransport:
@@ -115,7 +138,7 @@ def _answer(shed_all: bool) -> tuple[bytes, int]:
 
     shedder = _shedder(draws=[0.0])
     if shed_all:
-        shedder.sample(LATE)
+        _samples(shedder, POLICY.sustain, LATE)
     state = ServerState(
         {"/bid": {"POST": bid}, "/healthz": {"GET": bid}}, HttpLimits(), {"/bid": SHED}, shedder
     )
@@ -144,9 +167,10 @@ def _fraction_after_a_stall(shed: dict[str, HttpResponse] | None) -> float:
         routes = {"/bid": {"POST": lambda request: HttpResponse(204)}}
         server = await start(routes, "127.0.0.1", 0, shed=shed)
         try:
-            await asyncio.sleep(0.01)
-            time.sleep(0.1)  # the loop is busy for two sampling intervals
-            await asyncio.sleep(0.01)
+            for _ in range(2 * POLICY.sustain):  # late sample after late sample
+                await asyncio.sleep(0.001)
+                time.sleep(2 * POLICY.interval)
+            await asyncio.sleep(0.001)
             return server.shedder.fraction
         finally:
             await server.shutdown(1.0)

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from openbid.bidder.response import BidIds
 from openbid.pacing.allowance import Allowance
 from openbid.pacing.ledger import Charge, NoticeEffect
 from openbid.pacing.local_ledger import LocalLedger
@@ -185,3 +186,22 @@ def test_notices_are_remembered_for_the_window_then_forgotten_as_time_passes() -
     assert asyncio.run(ledger.apply([NoticeEffect("bill:x")])) == [True]
     assert len(ledger._seen) == 501, "forgotten keys are gone, not kept until a sweep"
     assert asyncio.run(ledger.apply(later[:1] + first[1:2])) == [False, True]
+
+
+def test_notices_of_bid_ids_are_remembered_for_the_window_then_forgotten() -> None:
+    clock = Clock()
+    ledger = _ledger(clock)  # remembers notices for 3600 s
+    ids = BidIds()
+    notices = [
+        NoticeEffect(f"{kind}:{ids.next()}") for kind in ("bill", "loss") for _ in range(5000)
+    ]
+    for start in range(0, len(notices), 1000):  # a thousand a minute, over ten minutes
+        assert asyncio.run(ledger.apply(notices[start : start + 1000])) == [True] * 1000
+        clock.now += 60
+    assert asyncio.run(ledger.apply(notices[::7])) == [False] * len(notices[::7])
+    clock.now += 3600 - 600 + 210  # the first 4,000's time is over, not that of the rest
+    assert asyncio.run(ledger.apply(notices[3999:4001])) == [True, False]
+    assert len(ledger._seen) == 6001
+    clock.now += 600
+    assert asyncio.run(ledger.apply(notices[5000:5001])) == [True]
+    assert len(ledger._seen) == 2
