@@ -110,7 +110,11 @@ def _workers(tmp_path: Path, prefix: str) -> Iterator[Workers]:
         process = subprocess.Popen(command, stdout=log, stderr=log)
         served = Workers(process, port, admin_port)
         try:
-            _wait(lambda: is_ready(port) and _ready_admin(admin_port + 1), 30, "workers ready")
+            _wait(
+                lambda: is_ready(port) and all(_ready_admin(admin_port + i) for i in range(2)),
+                30,
+                "both workers' admin APIs ready",
+            )
             yield served
         finally:
             if process.poll() is None:

@@ -5,6 +5,7 @@ import gc
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -42,6 +43,11 @@ DEFAULT_EXCHANGE = "default"
 FINISH_SECONDS = 5.0  # at shutdown, time to write the last notices and give leases back
 DEFAULT_LIMITS = HttpLimits()
 EVENTS_CLOSE_SECONDS = 15.0  # at shutdown, time to write the queued events and finish files
+# The longest the event loop waits for the interpreter lock while a background thread (the event
+# writer, the S3 uploader) has work. Each time the loop waits for the network it lets the lock
+# go, and getting it back took up to Python's default 5 ms: with 4 wrk connections, 1,271 req/s
+# and p99 20.9 ms, against 4,943 req/s and p99 6.3 ms at 1 ms.
+SWITCH_INTERVAL = 0.001
 
 
 def _signing_keys(spec: str | None) -> SigningKeys:
@@ -468,6 +474,7 @@ def serve(
     # the cyclic collector's full passes, which would otherwise walk it and stall requests.
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     receiver = NoticeReceiver(
         config.signing_keys,
         options,
