@@ -98,7 +98,8 @@ class LoadGenerator:
             raise BidderUnreachable(f"cannot connect to {self._config.bidder}: {reason}") from None
         # What exists now (the profile, its corpus, the connections) lasts the whole run: keep it
         # out of the collector's full passes, which stalled this loop for up to 160 ms mid-run —
-        # answers read that late would be counted as the bidder's latency and timeouts.
+        # answers read that late would be counted as the bidder's latency and timeouts. Handed
+        # back to the collector after the run.
         gc.collect()
         gc.freeze()
         sweeper = asyncio.get_running_loop().create_task(self._sweep())
@@ -106,6 +107,7 @@ class LoadGenerator:
             await self._send_all()
             await self._settle()
         finally:
+            gc.unfreeze()
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
