@@ -67,7 +67,6 @@ class WorkerSupervisor:
         self._policy = policy
         self._stop_timeout = stop_timeout
         self._poll = poll
-        self._stopping = False
         self._signal = signal.SIGTERM
         self._received = 0  # stop signals received
         self._workers: list[_Worker] = []
@@ -83,7 +82,6 @@ class WorkerSupervisor:
         )
 
     def _on_signal(self, signum: int, frame: object) -> None:
-        self._stopping = True
         self._signal = signal.Signals(signum)
         self._received += 1
 
@@ -106,11 +104,11 @@ class WorkerSupervisor:
     def _watch(self) -> bool:
         """Restart workers that die until stopping; True when one crashed too often."""
         policy = self._policy
-        while not self._stopping:
+        while not self._received:
             time.sleep(self._poll)
             for worker in self._workers:
                 code = worker.process.poll()
-                if code is None or self._stopping:
+                if code is None or self._received:
                     continue
                 now = time.monotonic()
                 worker.crashes = [t for t in worker.crashes if now - t < policy.window] + [now]
