@@ -10,12 +10,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
-from pacing_harness import SHARED_REDIS_URL, redis_keys
+from pacing_harness import SHARED_REDIS_URL, redis_keys, wait_until
 
 from openbid.events.sources import local_files
 from openbid.exchange.bidder_process import LOOPBACK, free_port, is_ready
@@ -27,13 +27,6 @@ REQUEST = (
 KEYS = ["--signing-keys", "e2e:0123456789abcdef0123"]
 DRAIN_SECONDS = 25  # far beyond the 10 s body timeout that would end the drain on its own
 PROMPT_SECONDS = 6.0  # a stop cut short by the second signal takes less than this
-
-
-def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {seconds} s: {what}"
-        time.sleep(0.05)
 
 
 def _refused(port: int) -> bool:
@@ -93,7 +86,7 @@ def _events_written(root: Path) -> int:
 def _stop_twice(process: subprocess.Popen[bytes], port: int, second: signal.Signals) -> float:
     """SIGTERM, wait until the drain has begun, send `second`; seconds until the exit."""
     process.send_signal(signal.SIGTERM)
-    _wait(lambda: _refused(port), 10, "the drain to begin")
+    assert wait_until(lambda: _refused(port), 10, step=0.05), "not within 10 s: the drain to begin"
     assert process.poll() is None, "exited before the held connection was let go"
     process.send_signal(second)
     sent = time.monotonic()
@@ -132,7 +125,9 @@ def test_a_second_signal_cuts_the_drain_short_and_keeps_queued_events(
     ]  # fmt: skip
     process, port = _serve(args, log)
     try:
-        _wait(lambda: is_ready(port), 20, "openbid serve ready")
+        assert wait_until(lambda: is_ready(port), 20, step=0.05), (
+            "not within 20 s: openbid serve ready"
+        )
         for _ in range(20):
             _bid(port)
         with _held(port) as held:
@@ -163,7 +158,9 @@ def _stop_workers_twice(tmp_path: Path, prefix: str) -> None:
     process, port = _serve(args, log)
     children: list[int] = []
     try:
-        _wait(lambda: log.read_text().count("listening on") == 2, 25, "both workers listening")
+        assert wait_until(lambda: log.read_text().count("listening on") == 2, 25, step=0.05), (
+            "not within 25 s: both workers listening"
+        )
         children = _children(process.pid)
         assert len(children) == 2
         with contextlib.ExitStack() as stack:
