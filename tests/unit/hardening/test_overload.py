@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import cast
 
 import pytest
@@ -125,6 +126,9 @@ class FakeTransport:
     def close(self) -> None:
         self.closed = True
 
+    def is_closing(self) -> bool:
+        return self.closed
+
     def get_write_buffer_size(self) -> int:
         return 0
 
@@ -139,13 +143,20 @@ def _answer(shed_all: bool) -> tuple[bytes, int]:
     shedder = _shedder(draws=[0.0])
     if shed_all:
         _samples(shedder, POLICY.sustain, LATE)
+    turn: list[Callable[[], None]] = []
     state = ServerState(
-        {"/bid": {"POST": bid}, "/healthz": {"GET": bid}}, HttpLimits(), {"/bid": SHED}, shedder
+        {"/bid": {"POST": bid}, "/healthz": {"GET": bid}},
+        HttpLimits(),
+        {"/bid": SHED},
+        shedder,
+        defer=turn.append,
     )
     protocol = HttpProtocol(state)
     transport = FakeTransport()
     protocol.connection_made(cast(asyncio.Transport, transport))
     protocol.data_received(b"POST /bid HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+    for flush in turn:
+        flush()
     return transport.written, len(calls)
 
 
