@@ -2,6 +2,8 @@
 while the writer is stuck, and a failing sink does not stop the writer."""
 
 import asyncio
+import os
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -9,7 +11,7 @@ from collections.abc import Sequence
 import pytest
 from event_streams import stream
 
-from openbid.events.log import EventLog
+from openbid.events.log import WRITER_NICENESS, EventLog
 from openbid.events.schema import Event
 
 
@@ -134,3 +136,21 @@ def test_a_failing_sink_counts_lost_events_and_the_writer_goes_on() -> None:
 def test_batch_window_must_be_positive() -> None:
     with pytest.raises(ValueError, match="batch window"):
         EventLog(RecordingSink(), batch_window=0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux's")
+def test_the_writer_runs_nicer_than_the_event_loop() -> None:
+    niceness: list[int] = []
+
+    class NiceRecordingSink(RecordingSink):
+        def write(self, events: Sequence[Event]) -> None:
+            niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            super().write(events)
+
+    log = EventLog(NiceRecordingSink(), batch_window=60)
+    log.emit(stream(1)[0][0])
+    assert log.flush(timeout=5)
+    assert log.close(5)
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert niceness == [min(19, ours + WRITER_NICENESS)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ours  # unchanged here
