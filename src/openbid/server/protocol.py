@@ -5,8 +5,9 @@ the moment its last byte is parsed: pipelined requests are answered in order for
 there is never a request "in progress" between two reads. Answers are written once the event
 loop has handled every read of its current turn (`ServerState.flush`), one write per connection:
 a burst of answers then wakes the client's side once, not once per answer, which on loopback
-and virtual CPUs cost more than a third of a bid. Timeouts are enforced by one periodic sweep
-over the live connections (`ServerState.tick`), never by a timer per request.
+and virtual CPUs cost more than a third of a bid. No answer waits more than `MAX_ANSWER_WAIT`
+for the rest of a long turn. Timeouts are enforced by one periodic sweep over the live
+connections (`ServerState.tick`), never by a timer per request.
 """
 
 import asyncio
@@ -44,6 +45,8 @@ _END_KEEP_ALIVE = b"Connection: keep-alive\r\n\r\n"  # echoed to clients that as
 _END_CLOSE = b"Connection: close\r\n\r\n"
 _ACCEPT_CACHE: dict[bytes, bool] = {}
 _ACCEPT_CACHE_SIZE = 64
+# The longest an answer waits for the rest of its loop turn's answers before they are all written.
+MAX_ANSWER_WAIT = 0.001
 # Reads larger than this are parsed in slices, so that a client pipelining requests without
 # reading the answers can make us buffer at most one slice's worth of responses.
 _FEED_SLICE = 16 * 1024
@@ -157,15 +160,28 @@ class ServerState:
         self._second = -1
         self._refresh_clock()
         self._unflushed: list[HttpProtocol] = []  # connections with answers not yet written
+        self._first_unflushed = 0.0  # when the oldest of them was queued (precise clock)
+        self._flush_scheduled = False
 
     def flush_soon(self, conn: "HttpProtocol") -> None:
-        """Have ``conn``'s answers written when the loop has handled this turn's reads."""
-        if not self._unflushed:
-            if self._defer is None:
-                asyncio.get_running_loop().call_soon(self.flush)
-            else:
-                self._defer(self.flush)
-        self._unflushed.append(conn)
+        """Have ``conn``'s answers written when the loop has handled this turn's reads, or at
+        once if answers have been waiting ``MAX_ANSWER_WAIT`` (a long turn under overload)."""
+        unflushed = self._unflushed
+        unflushed.append(conn)
+        if len(unflushed) == 1:
+            self._first_unflushed = time.monotonic()
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                if self._defer is None:
+                    asyncio.get_running_loop().call_soon(self._end_of_turn)
+                else:
+                    self._defer(self._end_of_turn)
+        elif time.monotonic() - self._first_unflushed > MAX_ANSWER_WAIT:
+            self.flush()
+
+    def _end_of_turn(self) -> None:
+        self._flush_scheduled = False
+        self.flush()
 
     def flush(self) -> None:
         """Write every connection's pending answers."""
@@ -485,9 +501,10 @@ class HttpProtocol(asyncio.Protocol):
 
     def _send(self, data: bytes) -> None:
         """Queue ``data`` for this connection's next write, at the end of the loop's turn."""
-        if not self._out:
+        out = self._out
+        out.append(data)
+        if len(out) == 1:
             self._state.flush_soon(self)
-        self._out.append(data)
 
     def flush_output(self) -> None:
         """Write the queued answers in one transport write (dropped once the connection is

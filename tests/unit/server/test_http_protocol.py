@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openbid.server.http import HttpLimits, HttpRequest, HttpResponse, Routes
-from openbid.server.protocol import HttpProtocol, ServerState, accepts_gzip, gunzip
+from openbid.server.protocol import (
+    MAX_ANSWER_WAIT,
+    HttpProtocol,
+    ServerState,
+    accepts_gzip,
+    gunzip,
+)
 
 
 class FakeTransport(asyncio.Transport):
@@ -393,3 +399,27 @@ def test_an_answer_not_yet_written_is_dropped_when_the_client_is_gone() -> None:
     transport.closed = True
     end_turn()  # FakeTransport raises on a write after close, as uvloop's does
     assert transport.writes == []
+
+
+def test_a_long_turn_writes_the_answers_that_waited_too_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    first, first_transport, state = connect()
+    second = HttpProtocol(state)
+    second_transport = FakeTransport()
+    second.connection_made(second_transport)
+    first.data_received(b"GET / HTTP/1.1\r\n\r\n")
+    clock[0] += MAX_ANSWER_WAIT / 2
+    second.data_received(b"GET / HTTP/1.1\r\n\r\n")
+    assert first_transport.writes == second_transport.writes == []  # the turn is still young
+    third = HttpProtocol(state)
+    third_transport = FakeTransport()
+    third.connection_made(third_transport)
+    clock[0] += MAX_ANSWER_WAIT
+    third.data_received(b"GET / HTTP/1.1\r\n\r\n")
+    assert statuses(first_transport) == statuses(second_transport) == [200]  # written at once
+    assert statuses(third_transport) == [200]
+    end_turn()
+    assert len(first_transport.writes) == len(third_transport.writes) == 1
