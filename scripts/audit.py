@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PIP_AUDIT = Path(sys.executable).with_name("pip-audit")
-COMMAND = [str(PIP_AUDIT), "--format", "json", "--skip-editable", "--progress-spinner", "off"]
-TIMEOUT_SECONDS = 600
+COMMAND = [
+    *(str(PIP_AUDIT), "--format", "json", "--skip-editable", "--progress-spinner", "off"),
+    *("--timeout", "10"),  # per request: an unreachable service must not stall CI per package
+]
+TIMEOUT_SECONDS = 180
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,8 @@ def run_pip_audit() -> str:
     except subprocess.TimeoutExpired:
         raise AuditError(f"pip-audit did not finish within {TIMEOUT_SECONDS} s") from None
     if not done.stdout.strip():  # pip-audit exits 1 on findings but still writes its report
-        raise AuditError(f"pip-audit exited {done.returncode}: {done.stderr.strip()[-1500:]}")
+        last = done.stderr.strip().splitlines()[-1:] or ["no message"]  # the error, not a traceback
+        raise AuditError(f"pip-audit exited {done.returncode}: {last[0][:500]}")
     return done.stdout
 
 
