@@ -7,8 +7,8 @@ and Parquet writer, zlib, ``os.write``, sockets); what holds it is moving events
 and ``msgspec`` encoding, done in chunks of ``CHUNK`` events so no single hold is long
 (``bench/events_overhead.py`` measures the longest stall it causes on another thread). The
 thread also runs ``WRITER_NICENESS`` steps nicer than the process: turning a 64 MB journal into
-Parquet is a second or so of CPU, and on the core it shares with the event loop the scheduler
-would otherwise split that core evenly between them while it runs, and requests would queue.
+Parquet takes about 0.4 s of CPU, and on a core shared with the event loop the scheduler would
+otherwise split that core evenly between the two while it runs, and requests would queue.
 
 Durability: every ``batch_window`` seconds the writer takes what is queued and hands it to the
 sink, which journals it, so a crash loses at most the window being collected. ``flush`` forces
