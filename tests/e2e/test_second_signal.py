@@ -3,7 +3,6 @@ closed at once, the events queued before the first signal are still written, and
 (or, with --workers, the supervisor and every worker) exits 0 at once, without a traceback."""
 
 import contextlib
-import http.client
 import os
 import signal
 import socket
@@ -15,15 +14,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from bid_client import SIMPLE_BANNER, post_bid
 from pacing_harness import SHARED_REDIS_URL, redis_keys, wait_until
 
 from openbid.events.sources import local_files
 from openbid.exchange.bidder_process import LOOPBACK, free_port, is_ready
 
 pytestmark = pytest.mark.e2e
-REQUEST = (
-    Path(__file__).parents[1] / "fixtures/openrtb/bid-request/2.6/simple-banner.json"
-).read_bytes()
 KEYS = ["--signing-keys", "e2e:0123456789abcdef0123"]
 DRAIN_SECONDS = 25  # far beyond the 10 s body timeout that would end the drain on its own
 PROMPT_SECONDS = 6.0  # a stop cut short by the second signal takes less than this
@@ -38,17 +35,6 @@ def _refused(port: int) -> bool:
     return False
 
 
-def _bid(port: int) -> None:
-    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=5)
-    try:
-        conn.request("POST", "/openrtb2/bid", body=REQUEST)
-        answer = conn.getresponse()
-        answer.read()
-        assert answer.status in (200, 204)
-    finally:
-        conn.close()
-
-
 @contextlib.contextmanager
 def _held(port: int) -> Iterator[socket.socket]:
     """A connection stuck mid-request: the server has read the headers (it said 100 Continue)
@@ -57,11 +43,11 @@ def _held(port: int) -> Iterator[socket.socket]:
     try:
         head = (
             f"POST /openrtb2/bid HTTP/1.1\r\nHost: {LOOPBACK}\r\nExpect: 100-continue\r\n"
-            f"Content-Length: {len(REQUEST)}\r\n\r\n"
+            f"Content-Length: {len(SIMPLE_BANNER)}\r\n\r\n"
         )
         conn.sendall(head.encode())
         assert conn.recv(64).startswith(b"HTTP/1.1 100 Continue")
-        conn.sendall(REQUEST[:10])
+        conn.sendall(SIMPLE_BANNER[:10])
         yield conn
     finally:
         conn.close()
@@ -129,7 +115,7 @@ def test_a_second_signal_cuts_the_drain_short_and_keeps_queued_events(
             "not within 20 s: openbid serve ready"
         )
         for _ in range(20):
-            _bid(port)
+            assert post_bid(port) in (200, 204)
         with _held(port) as held:
             took = _stop_twice(process, port, second)
             assert _closed_by_server(held)

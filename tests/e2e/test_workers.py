@@ -16,14 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from bid_client import post_bid
 from pacing_harness import SHARED_REDIS_URL, redis_keys
 
 from openbid.exchange.bidder_process import LOOPBACK, free_port, is_ready
 
 pytestmark = pytest.mark.e2e
-REQUEST = (
-    Path(__file__).parents[1] / "fixtures/openrtb/bid-request/2.6/simple-banner.json"
-).read_bytes()
 TOKEN = "workers-e2e-token"
 REQUESTS_SERIES = re.compile(
     r'^openbid_requests_total\{[^}]*status="(?:200|204)"[^}]*\} (\S+)$', re.M
@@ -52,17 +50,6 @@ def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
         conn.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
         answer = conn.getresponse()
         return answer.status, answer.read()
-    finally:
-        conn.close()
-
-
-def _bid(port: int) -> int:
-    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=5)
-    try:
-        conn.request("POST", "/openrtb2/bid", body=REQUEST)
-        answer = conn.getresponse()
-        answer.read()
-        return answer.status
     finally:
         conn.close()
 
@@ -145,7 +132,7 @@ def test_two_workers_share_the_port_and_their_metrics(workers: Workers) -> None:
     }
     assert indexes == {0, 1}
     assert len(workers.children()) == 2
-    statuses = [_bid(workers.port) for _ in range(200)]  # a new connection each
+    statuses = [post_bid(workers.port) for _ in range(200)]  # a new connection each
     assert set(statuses) <= {200, 204}
     _wait(lambda: _requests_counted(workers.admin_port) >= 200, 10, "200 requests counted")
 
@@ -159,7 +146,7 @@ def test_a_killed_worker_is_replaced_and_sigterm_stops_them_all(workers: Workers
         30,
         "both ready",
     )
-    assert {_bid(workers.port) for _ in range(20)} <= {200, 204}
+    assert {post_bid(workers.port) for _ in range(20)} <= {200, 204}
     children = workers.children()
     workers.process.send_signal(signal.SIGTERM)
     assert workers.process.wait(60) == 0
