@@ -6,7 +6,8 @@ A key of the usual form, ``KIND:`` + an 8-character bid-id prefix + a hex counte
 so no notice is ever taken for another. Codes live in sorted ``array('Q')`` shards, and a log in
 arrival order (code and when it may be forgotten, 16 bytes) lets :meth:`NoticeMemory.expire`
 forget keys a few at a time from its front, as they come due. Any other key is kept as it is, in
-an ordered dict.
+an ordered dict. With a ``limit``, the oldest keys of each kind are forgotten early once there
+are more than that: for a cache in front of the authority, never for the authority itself.
 """
 
 from array import array
@@ -22,7 +23,8 @@ LOG_CHUNK = 4096  # log entries per chunk: a drained chunk is let go of whole
 
 
 class NoticeMemory:
-    """A set of keys, each remembered from when it is added until ``seconds`` later."""
+    """A set of keys, each remembered from when it is added until ``seconds`` later (or until
+    ``limit`` newer keys of its kind have been added)."""
 
     __slots__ = (
         "_count",
@@ -30,13 +32,17 @@ class NoticeMemory:
         "_front",
         "_heads",
         "_latest",
+        "_limit",
         "_log",
         "_seconds",
         "_shards",
     )
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, limit: int | None = None) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError("a notice memory's limit is at least 1 key")
         self._seconds = seconds
+        self._limit = limit
         self._heads: dict[str, int] = {}
         self._shards: list[array[int] | None] = [None] * (1 << SHARD_BITS)
         self._count = 0
@@ -85,6 +91,8 @@ class NoticeMemory:
             if key in fallback:
                 return False
             fallback[key] = now + self._seconds
+            if self._limit is not None and len(fallback) > self._limit:
+                fallback.popitem(last=False)
             return True
         shards = self._shards
         slot = code & SHARD_MASK
@@ -104,7 +112,14 @@ class NoticeMemory:
         # in order and the keys due are a prefix of it
         self._latest = until = max(now + self._seconds, self._latest)
         untils.append(until)
+        if self._limit is not None and self._count > self._limit:
+            self._forget_front(float("-inf"), self._count - self._limit)
         return True
+
+    def first(self, key: str, now: float) -> bool:
+        """Forget what is due by ``now``, then :meth:`add` ``key``: True the first time."""
+        self.expire(now)
+        return self.add(key, now)
 
     def _chunk(self) -> tuple["array[int]", "array[float]"]:
         """A new chunk at the end of the log."""
@@ -120,16 +135,22 @@ class NoticeMemory:
             if until > now:
                 break
             del fallback[oldest]
+        self._forget_front(now, 0)
+
+    def _forget_front(self, now: float, at_least: int) -> None:
+        """Forget, from the front of the log, every key due by ``now`` and ``at_least`` keys."""
         log, shards = self._log, self._shards
         while log:
             codes, untils = log[0]
             at, end = self._front, len(codes)
             due = bisect_right(untils, now, at)  # untils never decrease: see add
+            due = max(due, min(end, at + at_least))
             for code in codes[at:due]:
                 shard = shards[code & SHARD_MASK]
                 assert shard is not None
                 del shard[bisect_left(shard, code)]
             self._count -= due - at
+            at_least -= due - at
             self._front = due
             if due < end:
                 return

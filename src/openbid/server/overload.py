@@ -13,6 +13,14 @@ As in CoDel, shedding starts only on a standing queue, not a burst: ``sustain`` 
 a row (100 ms by default) before the first shed request, so one stall of the loop — a garbage
 collection, a catalog swap, a noisy neighbour — sheds nothing. Once shedding, every late sample
 counts, so the fraction follows the load without that delay.
+
+The samples come every 50 ms, and a sudden flood queues for that long before the fraction moves.
+So each request is also judged on its own: the loop reads every connection that is ready, one
+after the other, in one turn, and a request read ``turn_budget`` after its turn began has waited
+at least that long (it arrived before the turn began). Once the previous turn was that long too
+(a standing queue again, not one slow request or one burst), such a request is shed at once;
+the turn then ends quickly and the next one reads fresher requests. A stall between turns (a
+collection, a catalog swap) makes no turn long by itself.
 """
 
 import asyncio
@@ -33,6 +41,7 @@ class ShedPolicy:
     step_down: float = 0.02
     max_fraction: float = 0.95  # a trickle always reaches the bidder, so recovery is seen
     sustain: int = 2  # late samples in a row before shedding starts
+    turn_budget: float = 0.02  # seconds into a loop turn after which requests read are shed
 
 
 class LoadShedder:
@@ -51,14 +60,22 @@ class LoadShedder:
         self.shed = 0  # requests answered with the shed response
         self.lag = 0.0  # the last sample's lateness, seconds
         self._late_in_a_row = 0
+        self._after_long_turn = False  # the last turn that read bid requests outlasted the budget
 
-    def should_shed(self) -> bool:
-        """Whether to shed this request (counted when so)."""
+    def should_shed(self, into_turn: float) -> bool:
+        """Whether to shed a request read ``into_turn`` seconds after its loop turn began
+        (counted when so)."""
         fraction = self.fraction
-        if fraction and self._draw() < fraction:
+        if (self._after_long_turn and into_turn > self.policy.turn_budget) or (
+            fraction and self._draw() < fraction
+        ):
             self.shed += 1
             return True
         return False
+
+    def turn_ended(self, length: float) -> None:
+        """A loop turn that read bid requests took ``length`` seconds from the first one."""
+        self._after_long_turn = length > self.policy.turn_budget
 
     def sample(self, lag: float) -> None:
         """Take one sample (``lag``: how late it fired) and move the fraction."""

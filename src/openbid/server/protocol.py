@@ -162,6 +162,16 @@ class ServerState:
         self._unflushed: list[HttpProtocol] = []  # connections with answers not yet written
         self._first_unflushed = 0.0  # when the oldest of them was queued (precise clock)
         self._flush_scheduled = False
+        self._turn_began: float | None = None  # when this turn dispatched its first sheddable
+
+    def should_shed(self, arrival: float) -> bool:
+        """Whether to shed a sheddable request whose first byte was read at ``arrival`` (precise
+        clock): the shedder's verdict, given how far into this loop turn that was."""
+        began = self._turn_began
+        if began is None:
+            self._turn_began = began = time.monotonic()
+            self._end_turn_soon()
+        return self.shedder.should_shed(arrival - began)
 
     def flush_soon(self, conn: "HttpProtocol") -> None:
         """Have ``conn``'s answers written when the loop has handled this turn's reads, or at
@@ -170,17 +180,25 @@ class ServerState:
         unflushed.append(conn)
         if len(unflushed) == 1:
             self._first_unflushed = time.monotonic()
-            if not self._flush_scheduled:
-                self._flush_scheduled = True
-                if self._defer is None:
-                    asyncio.get_running_loop().call_soon(self._end_of_turn)
-                else:
-                    self._defer(self._end_of_turn)
+            self._end_turn_soon()
         elif time.monotonic() - self._first_unflushed > MAX_ANSWER_WAIT:
             self.flush()
 
+    def _end_turn_soon(self) -> None:
+        """Have ``_end_of_turn`` run once the loop has handled this turn's reads."""
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            if self._defer is None:
+                asyncio.get_running_loop().call_soon(self._end_of_turn)
+            else:
+                self._defer(self._end_of_turn)
+
     def _end_of_turn(self) -> None:
         self._flush_scheduled = False
+        began = self._turn_began
+        if began is not None:
+            self._turn_began = None
+            self.shedder.turn_ended(time.monotonic() - began)
         self.flush()
 
     def flush(self) -> None:
@@ -438,7 +456,7 @@ class HttpProtocol(asyncio.Protocol):
         found = route.handlers.get(raw_method)
         if found is None:
             return route.not_allowed
-        if route.shed is not None and self._state.shedder.should_shed():
+        if route.shed is not None and self._state.should_shed(self._arrival):
             return route.shed
         if self._gzip and body:
             try:

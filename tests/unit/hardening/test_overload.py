@@ -35,7 +35,7 @@ def test_a_loop_that_keeps_up_never_sheds() -> None:
     shedder = _shedder()
     _samples(shedder, 100, ON_TIME)
     assert shedder.fraction == 0.0
-    assert not shedder.should_shed()
+    assert not shedder.should_shed(0.0)
 
 
 def _shedding(shedder: LoadShedder) -> None:
@@ -92,8 +92,23 @@ def test_the_fraction_stays_within_bounds(lags: list[float]) -> None:
 def test_should_shed_draws_against_the_fraction_and_counts() -> None:
     shedder = _shedder(draws=[0.01, 0.5, 0.04])
     _shedding(shedder)
-    assert [shedder.should_shed() for _ in range(3)] == [True, False, True]
+    assert [shedder.should_shed(0.0) for _ in range(3)] == [True, False, True]
     assert shedder.shed == 2
+
+
+def test_after_a_long_turn_a_request_read_past_the_turn_budget_is_shed_whatever_the_fraction() -> (
+    None
+):
+    shedder = _shedder()
+    late = POLICY.turn_budget + 0.001
+    assert not shedder.should_shed(late), "one long turn is a burst, not a standing queue"
+    shedder.turn_ended(late)
+    assert shedder.fraction == 0.0
+    assert not shedder.should_shed(POLICY.turn_budget)
+    assert shedder.should_shed(late)
+    assert shedder.shed == 1
+    shedder.turn_ended(POLICY.turn_budget / 2)
+    assert not shedder.should_shed(late), "a short turn ends it"
 
 
 def test_the_sampler_measures_how_late_the_loop_runs() -> None:
@@ -171,6 +186,71 @@ def test_without_overload_the_handler_answers() -> None:
     written, calls = _answer(shed_all=False)
     assert written.startswith(b"HTTP/1.1 200 ")
     assert calls == 1
+
+
+BID_REQUEST = b"POST /bid HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def _turn_server(handler_seconds: list[float]) -> tuple[ServerState, list[Callable[[], None]]]:
+    """A server whose bid handler takes ``handler_seconds[0]`` (the test may change it); its
+    turn ends when the test says."""
+
+    def slow_bid(request: HttpRequest) -> HttpResponse:
+        time.sleep(handler_seconds[0])
+        return HttpResponse(200, b'{"id":"1"}')
+
+    turn: list[Callable[[], None]] = []
+    state = ServerState(
+        {"/bid": {"POST": slow_bid}}, HttpLimits(), {"/bid": SHED}, defer=turn.append
+    )
+    return state, turn
+
+
+def _connect(state: ServerState) -> tuple[HttpProtocol, FakeTransport]:
+    protocol = HttpProtocol(state)
+    transport = FakeTransport()
+    protocol.connection_made(cast(asyncio.Transport, transport))
+    return protocol, transport
+
+
+def _end_turn(turn: list[Callable[[], None]]) -> None:
+    while turn:
+        turn.pop(0)()
+
+
+def _two_in_a_turn(state: ServerState, turn: list[Callable[[], None]]) -> list[bytes]:
+    """Two bid requests read in one loop turn; the status lines of their answers."""
+    connections = [_connect(state) for _ in range(2)]
+    for protocol, _ in connections:
+        protocol.data_received(BID_REQUEST)
+    _end_turn(turn)
+    return [transport.written.split(b"\r\n", 1)[0] for _, transport in connections]
+
+
+def test_after_a_long_turn_requests_read_late_in_the_next_long_turn_are_shed() -> None:
+    handler_seconds = [POLICY.turn_budget * 1.5]
+    state, turn = _turn_server(handler_seconds)
+    ok, shed = b"HTTP/1.1 200 OK", b"HTTP/1.1 204 No Content"
+    assert _two_in_a_turn(state, turn) == [ok, ok], "one long turn: a burst, nothing shed"
+    assert _two_in_a_turn(state, turn) == [ok, shed], "a standing queue: read that late, shed"
+    assert _two_in_a_turn(state, turn) == [ok, shed]
+    assert state.shedder.shed == 2
+    handler_seconds[0] = 0.0
+    assert _two_in_a_turn(state, turn) == [ok, ok], "a short turn"
+    handler_seconds[0] = POLICY.turn_budget * 1.5
+    assert _two_in_a_turn(state, turn) == [ok, ok], "after a short turn, a long one is a burst"
+
+
+def test_a_request_whose_body_came_slowly_is_not_taken_for_a_queued_one() -> None:
+    state, turn = _turn_server([0.0])
+    protocol, transport = _connect(state)
+    head, body = BID_REQUEST[:-2], BID_REQUEST[-2:]
+    protocol.data_received(head)
+    time.sleep(POLICY.turn_budget * 1.5)  # the client is slow, the loop is not behind
+    protocol.data_received(body)
+    _end_turn(turn)
+    assert transport.written.startswith(b"HTTP/1.1 200 ")
+    assert state.shedder.shed == 0
 
 
 def _fraction_after_a_stall(shed: dict[str, HttpResponse] | None) -> float:

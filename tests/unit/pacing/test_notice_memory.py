@@ -97,3 +97,41 @@ def test_keys_of_bid_ids_take_a_few_bytes_each() -> None:
         tracemalloc.stop()
     assert len(memory) == count
     assert used / count < 40, f"{used / count:.1f} bytes per key"  # a str in a dict takes ~150
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 8),
+    st.lists(st.tuples(_STEPS, st.lists(st.one_of(_NATIVE, _ODD), max_size=6)), max_size=40),
+)
+def test_with_a_limit_it_answers_as_a_dict_that_drops_its_oldest_keys_of_each_kind(
+    limit: int, steps: list[tuple[float, list[str]]]
+) -> None:
+    with mock.patch.object(notice_memory, "LOG_CHUNK", 3):
+        memory = NoticeMemory(SECONDS, limit=limit)
+        native: dict[str, float] = {}  # key -> until, oldest first; likewise for odd keys
+        odd: dict[str, float] = {}
+        now = START
+        for step, keys in steps:
+            now += step
+            memory.expire(now)
+            for model in (native, odd):
+                for key in [k for k, until in model.items() if until <= now]:
+                    del model[key]
+            for key in keys:
+                model = native if memory._code(key) is not None else odd
+                fresh = key not in model
+                if fresh:
+                    model[key] = now + SECONDS
+                    if len(model) > limit:
+                        del model[next(iter(model))]
+                assert memory.first(key, now) == fresh, key
+            assert len(memory) == len(native) + len(odd)
+
+
+def test_a_limit_bounds_the_memory_of_a_long_stream_of_keys() -> None:
+    ids, memory = BidIds(), NoticeMemory(3900.0, limit=1000)
+    for n in range(20_000):
+        memory.first(f"win:{ids.next()}", START + n / 4000)
+    assert len(memory) == 1000
+    assert len(memory._log) <= 2, "drained chunks of the log are let go of"
