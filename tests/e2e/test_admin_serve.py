@@ -43,7 +43,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     work = tmp_path_factory.mktemp("admin")
     args = [
         "--signing-keys", SIGNING, "--admin-token", TOKEN, "--admin-port", str(admin_port),
-        "--events", str(work / "events"),
+        "--events", str(work / "events"), "--shed-after-ms", "35",
     ]  # fmt: skip
     with BidderProcess(args, log_path=work / "serve.log") as bidder:
         yield Served(bidder, admin_port)
@@ -123,6 +123,7 @@ def test_openbid_status_against_the_live_server(served: Served) -> None:
     assert status["ready"] is True
     assert status["catalog"]["line_items"] > 0
     assert status["config"]["signing_keys"] == "***"
+    assert status["config"]["shed_after_ms"] == 35
     assert TOKEN not in result.stdout
     assert {"ecs_cluster", "task_family", "deployment"} <= status["tags"].keys()
     table = runner.invoke(app, ["status", "--url", served.admin_url, "--token", TOKEN])
@@ -191,6 +192,7 @@ def test_an_admin_port_in_use_is_a_readable_error(tmp_path: Path) -> None:
         (["--events", "/tmp/x?format=csv"], "format must be parquet or jsonl"),
         (["--statsd-url", "tcp://agent:8125"], "a DogStatsD URL is udp://HOST:PORT"),
         (["--log-level", "loud"], "one of debug, info"),
+        (["--shed-after-ms", "0.5"], "greater than or equal to 1"),
     ],
 )
 def test_bad_telemetry_options_are_readable_errors(args: list[str], message: str) -> None:

@@ -31,6 +31,7 @@ from openbid.server.faults import with_faults
 from openbid.server.http import HttpLimits
 from openbid.server.listener import HttpServer, serve_forever
 from openbid.server.notice_routes import NoticeRoutes
+from openbid.server.overload import ShedPolicy
 from openbid.telemetry.flush import DEFAULT_INTERVAL
 from openbid.telemetry.logging import LEVELS, configure_logging
 from openbid.telemetry.statsd import statsd_address
@@ -265,6 +266,15 @@ def serve(
             "so the rest meet their deadline.",
         ),
     ] = True,
+    shed_after_ms: Annotated[
+        float,
+        typer.Option(
+            envvar="OPENBID_SHED_AFTER_MS",
+            min=1.0,
+            help="With load shedding: a bid request read this long into an event-loop turn, "
+            "after a turn as long, has queued that long and is shed; keep it well under tmax.",
+        ),
+    ] = ShedPolicy().turn_budget * 1000,
     workers: Annotated[
         int,
         typer.Option(
@@ -444,6 +454,7 @@ def serve(
         "drain_seconds": drain_seconds,
         "max_connections": max_connections,
         "load_shedding": load_shedding,
+        "shed_after_ms": shed_after_ms,
         "workers": workers,
         "worker": index,
         "reload_seconds": reload_seconds,
@@ -529,6 +540,7 @@ def serve(
             drain_timeout=drain_seconds,
             after_drain=observability.stop,
             shed=bid_app.shed_answers() if load_shedding else None,
+            shed_policy=ShedPolicy(turn_budget=shed_after_ms / 1000),
             reuse_port=index is not None,
         )
     except OSError as error:

@@ -7,7 +7,7 @@ import signal
 from collections.abc import Awaitable, Callable, Mapping
 
 from openbid.server.http import HttpLimits, HttpResponse, Routes
-from openbid.server.overload import LoadShedder
+from openbid.server.overload import LoadShedder, ShedPolicy
 from openbid.server.protocol import ServerState
 
 __all__ = ["HttpServer", "serve_forever", "start"]
@@ -15,6 +15,7 @@ __all__ = ["HttpServer", "serve_forever", "start"]
 logger = logging.getLogger(__name__)
 
 _DEFAULT_LIMITS = HttpLimits()
+_DEFAULT_SHED_POLICY = ShedPolicy()
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -91,10 +92,12 @@ async def start(
     reuse_port: bool = False,
     backlog: int = 2048,
     shed: Mapping[str, HttpResponse] | None = None,
+    shed_policy: ShedPolicy = _DEFAULT_SHED_POLICY,
 ) -> HttpServer:
     """Listen on host:port (0 = ephemeral) and serve `routes` on the running loop; under
-    overload, requests to a path in `shed` may get its answer instead of the handler's."""
-    state = ServerState(routes, limits, shed)
+    overload (as `shed_policy` tells it), requests to a path in `shed` may get its answer
+    instead of the handler's."""
+    state = ServerState(routes, limits, shed, LoadShedder(shed_policy))
     server = await asyncio.get_running_loop().create_server(
         state.protocol_factory(),
         host,
@@ -128,6 +131,7 @@ async def _serve(
     backlog: int,
     after_drain: Callable[[], Awaitable[None]] | None = None,
     shed: Mapping[str, HttpResponse] | None = None,
+    shed_policy: ShedPolicy = _DEFAULT_SHED_POLICY,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then call `on_stop`, drain, and await `after_drain`; a
     second signal cuts the drain short. From then on, until the process exits, the two signals
@@ -143,7 +147,14 @@ async def _serve(
         stop.set()
 
     server = await start(
-        routes, host, port, limits, reuse_port=reuse_port, backlog=backlog, shed=shed
+        routes,
+        host,
+        port,
+        limits,
+        reuse_port=reuse_port,
+        backlog=backlog,
+        shed=shed,
+        shed_policy=shed_policy,
     )
     for sig in _STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal)
@@ -187,6 +198,7 @@ def serve_forever(
     backlog: int = 2048,
     after_drain: Callable[[], Awaitable[None]] | None = None,
     shed: Mapping[str, HttpResponse] | None = None,
+    shed_policy: ShedPolicy = _DEFAULT_SHED_POLICY,
 ) -> None:
     """Serve on uvloop (asyncio if missing) until SIGTERM/SIGINT, drain gracefully (a second
     signal closes the open connections at once), await ``after_drain`` (work that needs the
@@ -205,5 +217,6 @@ def serve_forever(
                 backlog=backlog,
                 after_drain=after_drain,
                 shed=shed,
+                shed_policy=shed_policy,
             )
         )

@@ -269,6 +269,19 @@ def _fraction_after_a_stall(shed: dict[str, HttpResponse] | None) -> float:
     return asyncio.run(stall())
 
 
+def test_a_listener_sheds_by_the_policy_it_is_given() -> None:
+    async def listen() -> ShedPolicy:
+        routes = {"/bid": {"POST": lambda request: HttpResponse(204)}}
+        policy = ShedPolicy(turn_budget=0.035)
+        server = await start(routes, "127.0.0.1", 0, shed={"/bid": SHED}, shed_policy=policy)
+        try:
+            return server.shedder.policy
+        finally:
+            await server.shutdown(1.0)
+
+    assert asyncio.run(listen()).turn_budget == 0.035
+
+
 def test_only_a_listener_with_sheddable_routes_samples_its_loop() -> None:
     assert _fraction_after_a_stall({"/bid": SHED}) > 0
     assert _fraction_after_a_stall(None) == 0.0, "--no-load-shedding reports no shed fraction"
