@@ -189,6 +189,8 @@ def shed_bound(at_max: Run, shedding: Run) -> tuple[float, float, float]:
     """CPU per bid and per shed request (us), and the share of the maximum that a shedder
     paying those can keep at twice it: ``(b - 2s) / (b - s)``."""
     bid = cost_us(at_max.cpu_seconds, at_max.answered)
+    if not shedding.shed:
+        return bid, 0.0, 1.0
     bids = shedding.answered - shedding.shed
     shed = max(0.0, cost_us(shedding.cpu_seconds - bids * bid / 1e6, shedding.shed))
     return bid, shed, (bid - 2 * shed) / (bid - shed) if shed < bid else 0.0
