@@ -242,7 +242,10 @@ def test_after_a_long_turn_requests_read_late_in_the_next_long_turn_are_shed() -
 
 
 def test_a_request_whose_body_came_slowly_is_not_taken_for_a_queued_one() -> None:
-    state, turn = _turn_server([0.0])
+    handler_seconds = [POLICY.turn_budget * 1.5]
+    state, turn = _turn_server(handler_seconds)
+    _two_in_a_turn(state, turn)  # a long turn: the next long one would shed what it reads late
+    handler_seconds[0] = 0.0
     protocol, transport = _connect(state)
     head, body = BID_REQUEST[:-2], BID_REQUEST[-2:]
     protocol.data_received(head)
