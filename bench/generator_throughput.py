@@ -14,13 +14,13 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import msgspec
 from rich.console import Console
 from rich.table import Table
 
+from bid_throughput import busy_cpu_share, cpu_seconds
 from openbid.exchange.loadgen import RunConfig
 from openbid.exchange.profile import load_profile
 from openbid.exchange.report import Summary, summarize
@@ -54,35 +54,15 @@ class Step(msgspec.Struct):
     sustained: bool
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used so far (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def busy_cpu_share(seconds: float = 1.0) -> float:
-    """How busy the machine's CPUs were over ``seconds`` (0-1), before we add load."""
-
-    def sample() -> tuple[int, int]:
-        values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        idle = values[3] + values[4]
-        return sum(values) - idle, sum(values)
-
-    busy0, total0 = sample()
-    time.sleep(seconds)
-    busy1, total1 = sample()
-    return (busy1 - busy0) / max(1, total1 - total0)
-
-
 def run_step(url: str, stub_pid: int, target: int, duration: float, notices: bool) -> Step:
     """One simulation at ``target`` requests/s against the stub."""
     profile = msgspec.structs.replace(load_profile(), tmax_ms={TMAX_MS: 1.0})
     config = RunConfig(bidder=url, rate=target, duration=duration, connections=64, notices=notices)
-    stub_before = process_cpu_seconds(stub_pid)
+    stub_before = cpu_seconds(stub_pid)
     started = time.monotonic()
     summary: Summary = summarize(simulate(config, profile, []), config)
     elapsed = time.monotonic() - started
-    stub_cpu = (process_cpu_seconds(stub_pid) - stub_before) / elapsed
+    stub_cpu = (cpu_seconds(stub_pid) - stub_before) / elapsed
     sustained = (
         summary.achieved_rate >= (1 - RATE_TOLERANCE) * target
         and summary.send_lag_ms.p99 <= LAG_LIMIT_MS

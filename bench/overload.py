@@ -36,6 +36,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bid_throughput import cpu_seconds
 from openbid.exchange.bidder_process import BidderProcess, free_port
 from simulator_run import run_exchange
 
@@ -67,12 +68,6 @@ class Run:
     def answered_well(self) -> bool:
         """Whether fewer than MAX_TIMEOUTS of the requests timed out."""
         return self.timeouts <= MAX_TIMEOUTS * self.requests
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time process ``pid`` has used so far, user and system, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
